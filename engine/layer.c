@@ -1,0 +1,44 @@
+/* The common part of every layer: parameter declaration, errors, cleanup. */
+#include "engine/layer.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+
+int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, bool trainable)
+{
+    if (l->nparams >= CT_MAX_LAYER_PARAMS)
+        return -1;
+    int i = l->nparams++;
+    ct_param *p = &l->params[i];
+    memset(p, 0, sizeof *p);
+    snprintf(p->suffix, sizeof p->suffix, "%s", suffix);
+    p->shape = shape;
+    p->trainable = trainable;
+    return i;
+}
+
+int ct_layer_fail(const ct_layer *l, ct_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return CT_ERR;
+    char msg[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ct_fail(err, "layer %s (%s): %s", l->name, l->ops ? l->ops->type : "?", msg);
+}
+
+void ct_layer_destroy(ct_layer *l)
+{
+    if (!l)
+        return;
+    if (l->ops && l->ops->destroy)
+        l->ops->destroy(l);
+    else
+        ct_free(l->impl);
+    ct_free(l);
+}

@@ -1,0 +1,89 @@
+/* A layer: a small common header plus its type's own struct (impl) and a row
+ * of operations. Shapes are per sample; every kernel gets the batch size n.
+ *
+ * Life cycle: a type's constructor (e.g. ct_linear_create in linear.h) fills
+ * ops and impl; ct_net_build() then sets `in`, calls build() (shape
+ * inference: sets `out`, declares parameters with ct_layer_add_param and the
+ * workspace it needs per sample), carves parameter/gradient pointers out of
+ * the network's flat buffers, and allocates workspaces for the largest batch.
+ * The training step (forward/backward) never allocates. */
+#ifndef CT_ENGINE_LAYER_H
+#define CT_ENGINE_LAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "engine/rng.h"
+#include "engine/shape.h"
+
+#define CT_MAX_LAYER_PARAMS 6
+#define CT_NAME_MAX 64
+
+typedef enum ct_mode { CT_MODE_TRAIN, CT_MODE_EVAL } ct_mode;
+
+/* What a forward pass needs to know beyond its input. Randomness in a layer
+ * (dropout masks) is drawn per *global* sample, seeded by (seed, step,
+ * first_sample + j), so that a batch split over N ranks sees the same masks
+ * as on one rank. */
+typedef struct ct_pass {
+    ct_mode mode;
+    uint64_t seed;        /* the job seed */
+    int64_t step;         /* optimizer step this pass belongs to */
+    int64_t first_sample; /* position of local sample 0 in the global batch */
+} ct_pass;
+
+/* One named tensor of a layer, as PyTorch's state_dict names and shapes it. */
+typedef struct ct_param {
+    char suffix[32];  /* "weight", "bias", "running_mean", ... */
+    ct_shape shape;   /* PyTorch's shape: Linear weight [out, in] */
+    bool trainable;   /* true: lives in net->params and has a gradient;
+                         false: lives in net->buffers (BatchNorm statistics) */
+    size_t offset;    /* into net->params or net->buffers, set by ct_net_build */
+    float *data;      /* set by ct_net_build */
+    float *grad;      /* set by ct_net_build; NULL when not trainable */
+} ct_param;
+
+typedef struct ct_layer ct_layer;
+
+typedef struct ct_layer_ops {
+    const char *type; /* the job's name for it: "linear", "relu", ... */
+    /* Shape inference: l->in is set; set l->out, declare parameters and
+     * l->workspace_per_sample. Errors name the layer (use ct_layer_fail). */
+    int (*build)(ct_layer *l, ct_error *err);
+    /* PyTorch's default initialisation (NULL when there are no parameters). */
+    void (*init)(ct_layer *l, ct_rng *rng);
+    /* y[n, out] = f(x[n, in]). */
+    void (*forward)(ct_layer *l, const float *x, float *y, int64_t n, const ct_pass *pass);
+    /* Given dy = dL/dy, accumulate parameter gradients with += and, when dx is
+     * not NULL, write dx = dL/dx (overwrite). x and y are the forward's. */
+    void (*backward)(ct_layer *l, const float *x, const float *y, const float *dy, float *dx, int64_t n);
+    /* Frees impl (NULL when impl needs no cleanup beyond ct_free). */
+    void (*destroy)(ct_layer *l);
+} ct_layer_ops;
+
+struct ct_layer {
+    char name[CT_NAME_MAX];   /* state_dict prefix: "0", "generator.3" */
+    int index;                /* position in its network */
+    const ct_layer_ops *ops;
+    void *impl;               /* the type's own struct */
+    ct_shape in, out;
+    int nparams;
+    ct_param params[CT_MAX_LAYER_PARAMS];
+    size_t workspace_per_sample; /* floats of scratch per sample, from build() */
+    size_t workspace_fixed;      /* floats of scratch independent of batch */
+    float *workspace;            /* set by ct_net_build */
+};
+
+/* Declares a parameter during build(); returns its index in l->params, or
+ * -1 when the layer already has CT_MAX_LAYER_PARAMS. */
+int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, bool trainable);
+
+/* Fails with "layer 3 (linear): <message>". */
+int ct_layer_fail(const ct_layer *l, ct_error *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Frees the layer's impl (through ops->destroy) and the layer itself. */
+void ct_layer_destroy(ct_layer *l);
+
+#endif

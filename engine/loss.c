@@ -1,0 +1,112 @@
+/* Losses with reduction='mean' over the global batch. Sums are kept in
+ * double; gradients are written in float. */
+#include "engine/loss.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* Cross-entropy over logits [n, classes]: log-sum-exp shifted by the row's
+ * max; dout = (softmax - onehot) / global_n. */
+static double cross_entropy(const float *logits, const int32_t *labels, int64_t n, int64_t classes,
+                            double scale, float *dout)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const float *x = logits + i * classes;
+        int32_t label = labels[i];
+        float *d = dout ? dout + i * classes : NULL;
+        if (label < 0 || label >= classes) {
+            sum += NAN; /* caught by the NaN check that every step makes */
+            if (d)
+                for (int64_t j = 0; j < classes; j++)
+                    d[j] = 0.0f;
+            continue;
+        }
+        float m = x[0];
+        for (int64_t j = 1; j < classes; j++)
+            m = x[j] > m ? x[j] : m;
+        double z = 0.0;
+        for (int64_t j = 0; j < classes; j++)
+            z += exp((double)x[j] - m);
+        double lse = m + log(z);
+        sum += lse - x[label];
+        if (d) {
+            for (int64_t j = 0; j < classes; j++)
+                d[j] = (float)(exp((double)x[j] - lse) * scale);
+            d[label] = (float)((exp((double)x[label] - lse) - 1.0) * scale);
+        }
+    }
+    return sum * scale;
+}
+
+/* Mean squared error: dout = 2 (out - t) / (global_n * dim). */
+static double mse(const float *out, const float *t, int64_t count, double scale, float *dout)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < count; i++) {
+        double d = (double)out[i] - t[i];
+        sum += d * d;
+        if (dout)
+            dout[i] = (float)(2.0 * d * scale);
+    }
+    return sum * scale;
+}
+
+/* Binary cross-entropy on logits, in the stable form
+ * max(x, 0) - x t + log1p(exp(-|x|)); dout = (sigmoid(x) - t) / (global_n * dim). */
+static double bce_with_logits(const float *x, const float *t, int64_t count, double scale, float *dout)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < count; i++) {
+        double xi = x[i], ti = t[i];
+        double e = exp(-fabs(xi)); /* in (0, 1]: no overflow */
+        sum += (xi > 0.0 ? xi : 0.0) - xi * ti + log1p(e);
+        if (dout) {
+            double sig = xi >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+            dout[i] = (float)((sig - ti) * scale);
+        }
+    }
+    return sum * scale;
+}
+
+double ct_loss_compute(ct_loss_type type, const float *out, const ct_target *target, int64_t n, int64_t dim,
+                       int64_t global_n, float *dout)
+{
+    if (n <= 0 || dim <= 0)
+        return 0.0; /* a rank with no samples in this batch contributes nothing */
+    if (global_n < 1)
+        return NAN;
+    switch (type) {
+    case CT_LOSS_CROSS_ENTROPY:
+        return cross_entropy(out, target->labels, n, dim, 1.0 / (double)global_n, dout);
+    case CT_LOSS_MSE:
+        return mse(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
+    case CT_LOSS_BCE_WITH_LOGITS:
+        return bce_with_logits(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
+    }
+    return NAN;
+}
+
+int64_t ct_count_correct(const float *logits, const int32_t *labels, int64_t n, int64_t classes)
+{
+    int64_t correct = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const float *x = logits + i * classes;
+        int64_t best = 0;
+        for (int64_t j = 1; j < classes; j++)
+            if (x[j] > x[best])
+                best = j; /* the first maximum, as torch.argmax */
+        correct += best == labels[i];
+    }
+    return correct;
+}
+
+const char *ct_loss_name(ct_loss_type type)
+{
+    switch (type) {
+    case CT_LOSS_CROSS_ENTROPY: return "cross_entropy";
+    case CT_LOSS_MSE: return "mse";
+    case CT_LOSS_BCE_WITH_LOGITS: return "bce_with_logits";
+    }
+    return "unknown";
+}

@@ -1,0 +1,30 @@
+/* Deterministic random numbers (xoshiro256**, seeded through splitmix64).
+ * Every stream is derived from the job seed plus a stream id, so the same
+ * seed gives the same numbers on every rank and every run. */
+#ifndef CT_ENGINE_RNG_H
+#define CT_ENGINE_RNG_H
+
+#include <stdint.h>
+
+typedef struct ct_rng {
+    uint64_t s[4];
+} ct_rng;
+
+/* Stream ids with the top bit set are reserved for the engine:
+ * ct_permutation uses (1 << 63) | epoch. */
+void ct_rng_seed(ct_rng *rng, uint64_t seed, uint64_t stream);
+uint64_t ct_rng_next(ct_rng *rng);
+/* Uniform in [0, 1) with 24 random bits. */
+float ct_rng_uniform(ct_rng *rng);
+/* Uniform in [lo, hi). */
+float ct_rng_uniform_range(ct_rng *rng, float lo, float hi);
+/* Standard normal (Box-Muller). */
+float ct_rng_normal(ct_rng *rng);
+/* Uniform integer in [0, n), without modulo bias. */
+uint64_t ct_rng_below(ct_rng *rng, uint64_t n);
+
+/* perm[0..n) = the permutation of 0..n-1 defined by (seed, epoch): a
+ * Fisher-Yates shuffle, identical on every rank. */
+void ct_permutation(int64_t *perm, int64_t n, uint64_t seed, int64_t epoch);
+
+#endif

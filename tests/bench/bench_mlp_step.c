@@ -1,0 +1,95 @@
+/* Training-step throughput of the engine on the workload of
+ * torch_mlp_step.py: a 784-256-128-10 ReLU MLP, batch 128, cross-entropy,
+ * SGD momentum 0.9, random data (the same batch every step), one thread.
+ *
+ *     OPENBLAS_NUM_THREADS=1 build/tests/bench/bench_mlp_step [steps]
+ *
+ * Each step is what a 1-rank trainer does: zero the gradients, forward,
+ * loss, backward, optimizer step. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <cblas.h>
+
+#include "engine/alloc.h"
+#include "engine/layers.h"
+#include "engine/loss.h"
+#include "engine/net.h"
+#include "engine/optim.h"
+
+enum { BATCH = 128, IN = 784, CLASSES = 10 };
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+    int steps = argc > 1 ? atoi(argv[1]) : 300;
+    if (steps < 1)
+        steps = 1;
+    const int warmup = 20, reps = 3;
+    openblas_set_num_threads(1); /* as torch.set_num_threads(1) in the twin */
+    ct_error err;
+    ct_net net;
+    ct_net_init(&net, "");
+    ct_net_add(&net, ct_linear_create(IN, 256, true), NULL);
+    ct_net_add(&net, ct_activation_create(CT_ACT_RELU, 0.0f), NULL);
+    ct_net_add(&net, ct_linear_create(256, 128, true), NULL);
+    ct_net_add(&net, ct_activation_create(CT_ACT_RELU, 0.0f), NULL);
+    ct_net_add(&net, ct_linear_create(128, CLASSES, true), NULL);
+    if (ct_net_build(&net, ct_shape1(IN), BATCH, &err) != CT_OK) {
+        fprintf(stderr, "bench_mlp_step: %s\n", err.msg);
+        return 1;
+    }
+    ct_rng rng;
+    ct_rng_seed(&rng, 0, 0);
+    ct_net_init_params(&net, &rng);
+
+    ct_optim opt;
+    ct_optim_config cfg = {.type = CT_OPTIM_SGD, .lr = 0.01f, .momentum = 0.9f};
+    if (ct_optim_init(&opt, &cfg, net.nparams, &err) != CT_OK) {
+        fprintf(stderr, "bench_mlp_step: %s\n", err.msg);
+        return 1;
+    }
+    float *x = CT_ALLOC_ARRAY(float, BATCH * IN);
+    int32_t *labels = CT_ALLOC_ARRAY(int32_t, BATCH);
+    float *dout = CT_ALLOC_ARRAY(float, BATCH * CLASSES);
+    for (int i = 0; i < BATCH * IN; i++)
+        x[i] = ct_rng_uniform(&rng);
+    for (int i = 0; i < BATCH; i++)
+        labels[i] = (int32_t)ct_rng_below(&rng, CLASSES);
+    ct_target target = {.labels = labels, .values = NULL};
+
+    double loss = 0.0, best = 1e30, total = 0.0;
+    for (int r = -1; r < reps; r++) {
+        int count = r < 0 ? warmup : steps;
+        double t0 = now();
+        for (int s = 0; s < count; s++) {
+            ct_net_zero_grads(&net);
+            const float *out = ct_net_forward(&net, x, BATCH, NULL);
+            loss = ct_loss_compute(CT_LOSS_CROSS_ENTROPY, out, &target, BATCH, CLASSES, BATCH, dout);
+            ct_net_backward(&net, x, dout, BATCH, NULL);
+            ct_optim_step(&opt, net.params, net.grads);
+        }
+        double dt = now() - t0;
+        if (r >= 0) {
+            best = dt < best ? dt : best;
+            total += dt;
+        }
+    }
+    printf("ctrain  mlp 784-256-128-10 batch %d: %d steps, best %.3f ms/step, %.0f samples/s "
+           "(mean %.0f samples/s), final loss %.4f\n",
+           BATCH, steps, 1e3 * best / steps, BATCH * steps / best, BATCH * steps * reps / total, loss);
+
+    ct_free(x);
+    ct_free(labels);
+    ct_free(dout);
+    ct_optim_free(&opt);
+    ct_net_free(&net);
+    return 0;
+}
