@@ -1,0 +1,27 @@
+#include "comm/agree.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int ct_agree(const ct_world *world, int local_status, ct_error *err)
+{
+    /* One MIN reduction answers both questions: the lowest failing rank, and
+     * whether every rank failed (then the error is shared: no rank prefix). */
+    int mine[2] = {local_status == CT_OK ? world->size : world->rank, local_status == CT_OK ? 0 : 1};
+    int agreed[2];
+    MPI_Allreduce(mine, agreed, 2, MPI_INT, MPI_MIN, world->comm);
+    int first_failed = agreed[0], all_failed = agreed[1];
+    if (first_failed == world->size)
+        return CT_OK;
+
+    char msg[sizeof err->msg];
+    if (world->rank == first_failed)
+        memcpy(msg, err->msg, sizeof msg);
+    MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, first_failed, world->comm);
+    msg[sizeof msg - 1] = '\0';
+    if (!all_failed)
+        snprintf(err->msg, sizeof err->msg, "rank %d: %.1000s", first_failed, msg);
+    else
+        memcpy(err->msg, msg, sizeof msg);
+    return CT_ERR;
+}

@@ -1,0 +1,76 @@
+#include "comm/reduce.h"
+
+#include <limits.h>
+
+#include "engine/alloc.h"
+
+/* MPI counts are int: no single call may move more than INT_MAX elements. */
+static size_t clamp_to_int(size_t n)
+{
+    return n > (size_t)INT_MAX ? (size_t)INT_MAX : n;
+}
+
+static int mpi_fail(ct_error *err, const char *what, int code)
+{
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(code, text, &len);
+    return ct_fail(err, "%s failed: %s", what, text);
+}
+
+int ct_broadcast_bytes(const ct_world *world, void *buf, size_t size, int root, ct_error *err)
+{
+    for (size_t done = 0; done < size;) {
+        size_t count = clamp_to_int(size - done);
+        int rc = MPI_Bcast((char *)buf + done, (int)count, MPI_BYTE, root, world->comm);
+        if (rc != MPI_SUCCESS)
+            return mpi_fail(err, "MPI_Bcast", rc);
+        done += count;
+    }
+    return CT_OK;
+}
+
+int ct_broadcast_floats(const ct_world *world, float *buf, size_t n, ct_error *err)
+{
+    return ct_broadcast_bytes(world, buf, n * sizeof(float), 0, err);
+}
+
+int ct_allreduce_floats(const ct_world *world, float *buf, size_t n, size_t bucket_floats, ct_error *err)
+{
+    if (world->size == 1 || n == 0)
+        return CT_OK;
+    bucket_floats = clamp_to_int(bucket_floats ? bucket_floats : n);
+    size_t nbuckets = (n + bucket_floats - 1) / bucket_floats;
+    MPI_Request stack_requests[64];
+    MPI_Request *requests = nbuckets <= 64 ? stack_requests : CT_ALLOC_ARRAY(MPI_Request, nbuckets);
+    int rc = MPI_SUCCESS;
+    size_t end = n;
+    for (size_t b = 0; b < nbuckets; b++) {
+        size_t begin = end > bucket_floats ? end - bucket_floats : 0;
+        rc = MPI_Iallreduce(MPI_IN_PLACE, buf + begin, (int)(end - begin), MPI_FLOAT, MPI_SUM, world->comm,
+                            &requests[b]);
+        if (rc != MPI_SUCCESS) {
+            nbuckets = b;
+            break;
+        }
+        end = begin;
+    }
+    int wait_rc = MPI_Waitall((int)nbuckets, requests, MPI_STATUSES_IGNORE);
+    if (requests != stack_requests)
+        ct_free(requests);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, "MPI_Iallreduce of gradients", rc);
+    if (wait_rc != MPI_SUCCESS)
+        return mpi_fail(err, "MPI_Waitall of gradient buckets", wait_rc);
+    return CT_OK;
+}
+
+int ct_allreduce_doubles(const ct_world *world, double *buf, int n, ct_error *err)
+{
+    if (world->size == 1)
+        return CT_OK;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_DOUBLE, MPI_SUM, world->comm);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, "MPI_Allreduce of metrics", rc);
+    return CT_OK;
+}

@@ -1,0 +1,23 @@
+/* Parameter broadcast, bucketed gradient allreduce and metric sums. */
+#ifndef CT_COMM_REDUCE_H
+#define CT_COMM_REDUCE_H
+
+#include <stddef.h>
+
+#include "comm/world.h"
+
+/* Makes every rank's buf[n] equal to rank 0's (initial parameters). */
+int ct_broadcast_floats(const ct_world *world, float *buf, size_t n, ct_error *err);
+
+/* Makes every rank's buf[size] equal to `root`'s (plain structs, text). */
+int ct_broadcast_bytes(const ct_world *world, void *buf, size_t size, int root, ct_error *err);
+
+/* Sums buf[n] over all ranks, in place, as consecutive buckets of at most
+ * bucket_floats elements, all in flight at once (MPI_Iallreduce), from the
+ * end of the buffer back: the order in which backward finishes them. */
+int ct_allreduce_floats(const ct_world *world, float *buf, size_t n, size_t bucket_floats, ct_error *err);
+
+/* Sums buf[n] of doubles over all ranks, in place (losses, counts). */
+int ct_allreduce_doubles(const ct_world *world, double *buf, int n, ct_error *err);
+
+#endif
