@@ -1,0 +1,72 @@
+/* ctrain help [COMMAND] */
+#include <stdio.h>
+#include <string.h>
+
+#include "cluster/commands.h"
+
+typedef struct help_topic {
+    const char *command;
+    const char *text;
+} help_topic;
+
+static const help_topic topics[] = {
+    {"train",
+     "usage: ctrain train JOB.yaml [--set PATH=VALUE]... [--run-dir DIR] [--init-from CKPT.h5]\n"
+     "       ctrain train [JOB.yaml] --resume RUN_DIR [--set PATH=VALUE]...\n"
+     "\n"
+     "Trains the job's model. Run it as is (one process), under mpirun -np N, or under srun.\n"
+     "  --set PATH=VALUE   override a job field, e.g. --set train.epochs=3 --set optimizer.lr=0.1\n"
+     "  --run-dir DIR      where to write job.yaml, metrics.jsonl and checkpoints/\n"
+     "                     (default: <output.runs_dir>/<name>-<date>-<time>)\n"
+     "  --resume RUN_DIR   continue from RUN_DIR/checkpoints/latest (job from RUN_DIR/job.yaml\n"
+     "                     unless JOB.yaml is given); bitwise identical at the same world size\n"
+     "  --init-from FILE   start from the /model/<name> tensors of a checkpoint or of a\n"
+     "                     PyTorch state_dict exported to HDF5\n"},
+    {"eval",
+     "usage: ctrain eval CKPT.h5 [--data FILE.h5] [--split NAME] [--json]\n"
+     "\n"
+     "Evaluates a checkpoint with the job stored in it, on the job's test split or --split,\n"
+     "of the job's data file or --data. Every sample counts once at any rank count.\n"
+     "Prints: loss=... accuracy=... samples=... split=...\n"},
+    {"data",
+     "usage: ctrain data import fashion-mnist [--from DIR] --out FILE.h5\n"
+     "       ctrain data inspect FILE.h5\n"
+     "\n"
+     "import reads the idx .gz files of Debian's dataset-fashion-mnist (default DIR:\n"
+     "/usr/share/datasets/fashion-mnist) into ctrain's HDF5 layout; inspect prints a\n"
+     "file's groups, datasets and attributes.\n"},
+    {"job",
+     "usage: ctrain job check JOB.yaml [--set PATH=VALUE]...\n"
+     "\n"
+     "Validates a job against jobs/job.proto and prints it resolved, defaults included.\n"},
+};
+
+static void overview(void)
+{
+    puts("usage: ctrain COMMAND [ARGS]\n"
+         "\n"
+         "commands:\n"
+         "  train JOB.yaml        train a model (single process, mpirun or srun)\n"
+         "  eval CKPT.h5          evaluate a checkpoint\n"
+         "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
+         "  job check JOB.yaml    validate a job and print it resolved\n"
+         "  help [COMMAND]        this text, or a command's\n"
+         "  --version             print the version\n");
+}
+
+int ct_cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        overview();
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
+        if (strcmp(argv[1], topics[i].command) == 0) {
+            fputs(topics[i].text, stdout);
+            return 0;
+        }
+    }
+    char msg[256];
+    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, data, job, help)", argv[1]);
+    return ct_report_error(msg);
+}

@@ -1,0 +1,15 @@
+/* The ctrain commands. Each returns the process exit status (0 on success)
+ * and has printed its own error message when it fails. */
+#ifndef CT_CLUSTER_COMMANDS_H
+#define CT_CLUSTER_COMMANDS_H
+
+int ct_cmd_train(int argc, char **argv);
+int ct_cmd_eval(int argc, char **argv);
+int ct_cmd_data(int argc, char **argv);
+int ct_cmd_job(int argc, char **argv);
+int ct_cmd_help(int argc, char **argv);
+
+/* Prints "ctrain: error: <msg>" (to stderr) and returns 1. */
+int ct_report_error(const char *msg);
+
+#endif
