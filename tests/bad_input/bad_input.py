@@ -1,0 +1,190 @@
+"""Bad input under mpirun -np 2: each case must exit non-zero within 10 s
+with one clear ctrain error naming the file/field/dataset and what was
+expected/found, no crash, and leave existing checkpoints untouched.
+Usage: bad_input.py CASE (see CASES)."""
+import hashlib
+import os
+import re
+import sys
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mpi"))
+from ctrain_test import MLP_JOB, SMALL, check, cleanup, fail, run, tempdir, write_job  # noqa: E402
+
+D = tempdir()
+
+
+def job_with(**kw):
+    return write_job(D, **kw)
+
+
+def edited_job(old, new):
+    text = MLP_JOB.format(name="t", seed=1, data=SMALL, optimizer="sgd", lr=0.05, epochs=1, batch=100)
+    check(old in text, f"test bug: {old!r} not in the job")
+    return write_job(D, text=text.replace(old, new))
+
+
+def h5_file(name, images, labels, attrs=None):
+    path = os.path.join(D, name)
+    with h5py.File(path, "w") as f:
+        for split in ("train", "test"):
+            f.create_dataset(f"{split}/images", data=images)
+            f.create_dataset(f"{split}/labels", data=labels)
+            for k, v in (attrs or {}).items():
+                f[f"{split}/labels"].attrs[k] = v
+    return path
+
+
+def good_images(n=200):
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, size=(n, 28, 28), dtype=np.uint8)
+
+
+def good_labels(n=200):
+    return (np.arange(n) % 10).astype(np.int64)
+
+
+def existing_run():
+    """A run stopped at step 3, to be resumed by a failing run."""
+    rd = os.path.join(D, "run")
+    run(["train", job_with(epochs=1), "--run-dir", rd, "--set", "train.max_steps=3"], np_=2)
+    return rd
+
+
+def digest(directory):
+    h = hashlib.sha256()
+    for root, _, files in sorted(os.walk(directory)):
+        for f in sorted(files):
+            h.update(f.encode())
+            with open(os.path.join(root, f), "rb") as fh:
+                h.update(fh.read())
+    return h.hexdigest()
+
+
+def case_missing_job():
+    return ["train", os.path.join(D, "nope.yaml")], [r"nope\.yaml", r"[Nn]o such file"]
+
+
+def case_unreadable_job():
+    return ["train", D], [D, r"(directory|read)"]
+
+
+def case_yaml_syntax():
+    path = write_job(D, text="train:\n  epochs: [1, 2\nseed: 3\n")
+    return ["train", path], [r"t\.yaml:\d+:\d+"]
+
+
+def case_unknown_key():
+    return ["train", edited_job("  lr: 0.05", "  lerning_rate: 0.05")], [r"t\.yaml:\d+:\d+", "lerning_rate", "lr"]
+
+
+def case_wrong_type():
+    return ["train", edited_job("epochs: 1", "epochs: ten")], [r"t\.yaml:\d+:\d+", r"train\.epochs", "ten"]
+
+
+def case_negative_batch():
+    return ["train", edited_job("batch_size: 100", "batch_size: -5")], [r"train\.batch_size", "-5"]
+
+
+def case_data_missing():
+    return ["train", job_with(data=os.path.join(D, "absent.h5"))], [r"absent\.h5"]
+
+
+def case_data_not_hdf5():
+    path = os.path.join(D, "text.h5")
+    with open(path, "w") as f:
+        f.write("this is not HDF5\n" * 100)
+    return ["train", job_with(data=path)], [r"text\.h5", "HDF5"]
+
+
+def case_data_truncated():
+    path = os.path.join(D, "cut.h5")
+    with open(SMALL, "rb") as src, open(path, "wb") as dst:
+        dst.write(src.read(os.path.getsize(SMALL) // 2))
+    return ["train", job_with(data=path)], [r"cut\.h5"]
+
+
+def case_dataset_absent():
+    return ["train", edited_job("  path: ", "  input: pixels\n  path: ")], [r"pixels", r"/train"]
+
+
+def case_length_mismatch():
+    path = h5_file("len.h5", good_images(100), good_labels(90))
+    return ["train", job_with(data=path)], [r"len\.h5", "100", "90"]
+
+
+def case_label_out_of_range():
+    labels = good_labels()
+    labels[137] = 12
+    path = h5_file("labels.h5", good_images(), labels)
+    return ["train", job_with(data=path)], [r"labels\.h5", r"\b12\b", r"row 137"]
+
+
+def case_shape_mismatch():
+    return ["train", edited_job("in_features: 784", "in_features: 100")], [r"layer 0", "100", "784"]
+
+
+def case_nan_in_data():
+    images = good_images().astype(np.float32) / 255
+    images[57, 3, 4] = np.nan
+    path = h5_file("nan.h5", images, good_labels())
+    return ["train", job_with(data=path)], [r"nan\.h5", r"row 57", r"(NaN|non-finite|nan)"]
+
+
+def case_loss_overflow():
+    """A resumed run that meets a non-finite loss stops on every rank and
+    leaves the checkpoint it resumed from intact."""
+    images = np.full((4000, 28, 28), 3e38, dtype=np.float32)  # as many rows as the resumed run's data
+    path = h5_file("huge.h5", images, good_labels(4000))
+    rd = existing_run()
+    # The job's tanh would saturate the overflow into finite logits: use relu.
+    return (["train", "--resume", rd, "--set", f"data.path={path}", "--set", "train.max_steps=0",
+             "--set", "model.networks.0.layers.3=relu"],
+            [r"non-finite loss", r"step 4"], rd)
+
+
+def case_resume_no_checkpoint():
+    empty = os.path.join(D, "empty-run")
+    os.makedirs(empty)
+    return ["train", job_with(), "--resume", empty], [r"empty-run", r"no checkpoint"]
+
+
+def case_resume_corrupt():
+    rd = existing_run()
+    with open(os.path.join(rd, "checkpoints", "latest")) as f:
+        ckpt = os.path.join(rd, "checkpoints", f.read().strip())
+    with open(ckpt, "r+b") as f:
+        f.truncate(os.path.getsize(ckpt) // 3)
+    return ["train", "--resume", rd], [os.path.basename(ckpt), r"(corrupt|truncated|HDF5)"], rd
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+
+def main():
+    name = sys.argv[1]
+    if name not in CASES:
+        fail(f"unknown case {name}; cases: {', '.join(CASES)}")
+    args, patterns, *guarded = CASES[name]()
+    guarded = guarded[0] if guarded else None
+    before = digest(guarded) if guarded else None
+    rc, out, err, seconds = run(args, np_=2, timeout=60, expect_ok=False, cwd=D)
+    print(f"exit {rc} after {seconds:.1f} s\nstderr:\n{err}")
+    check(rc != 0, "expected a non-zero exit")
+    check(seconds < 10, f"took {seconds:.1f} s, expected < 10 s")
+    ours = [line for line in err.splitlines() if line.startswith("ctrain: error:")]
+    check(len(ours) == 1, f"expected exactly one 'ctrain: error:' line, found {len(ours)}")
+    for p in patterns:
+        check(re.search(p, ours[0]), f"the message does not match /{p}/: {ours[0]}")
+    for bad in ("Segmentation fault", "core dumped", "signal", "Aborted", "AddressSanitizer", "runtime error"):
+        check(bad not in err, f"crash marker '{bad}' in stderr")
+    if guarded:
+        check(digest(guarded) == before, f"{guarded} was modified by the failed run")
+    check(not os.path.exists(os.path.join(D, "runs")), "the failed run left a run directory behind")
+    cleanup(D)
+    print("PASS")
+
+
+main()

@@ -1,0 +1,73 @@
+"""All of issue 2's speed figures, side by side in one run (ratios, since
+the machine is noisy). Usage, after building into BUILD (default build/):
+
+    /usr/bin/python3 tests/bench/run_benchmarks.py [BUILD]
+
+1. engine training step vs PyTorch (MLP 784-256-128-10, batch 128, SGD
+   momentum, one thread each): bench_mlp_step vs torch_mlp_step.py;
+2. weak scaling of `ctrain train` on Fashion-MNIST: 128 samples per rank,
+   1 rank vs 2 ranks (one BLAS thread each), global samples/s;
+3. the data reader (data store exchange, bench_datastore) vs what training
+   consumes, both at 2 ranks with a global batch of 256.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
+CTRAIN = os.path.join(BUILD, "cluster", "ctrain")
+ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_MCA_btl="self,vader")
+MPI = ["mpirun", "--oversubscribe", "--bind-to", "none"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
+
+
+def sh(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, cwd=ROOT)
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
+    return p.stdout
+
+
+def rate(text):
+    return float(re.search(r"best [0-9.]+ ms/step, ([0-9.]+) samples/s", text).group(1))
+
+
+def train_rate(data, ranks, batch, steps, tmp):
+    run_dir = os.path.join(tmp, f"np{ranks}")
+    cmd = MPI + ["-np", str(ranks), CTRAIN, "train", "jobs/fashion_mlp.yaml", "--run-dir", run_dir,
+                 "--set", f"data.path={data}", "--set", f"train.batch_size={batch}",
+                 "--set", "train.epochs=1", "--set", f"train.max_steps={steps}", "--set", "output.progress=none"]
+    sh(cmd)
+    with open(os.path.join(run_dir, "checkpoints", "latest")) as f:
+        ckpt = os.path.join(run_dir, "checkpoints", f.read().strip())
+    # The training time of the steps is in the checkpoint's state: epoch_samples / epoch_seconds.
+    import h5py
+    with h5py.File(ckpt, "r") as f:
+        return f["state"].attrs["epoch_samples"] / f["state"].attrs["epoch_seconds"]
+
+
+def main():
+    print(f"# benchmarks, {os.cpu_count()} cores, build {BUILD}")
+    ours = rate(sh([os.path.join(BUILD, "tests", "bench", "bench_mlp_step"), "300"]))
+    torch = rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_mlp_step.py"), "300"]))
+    print(f"1. MLP training step, batch 128, 1 thread: ctrain {ours:.0f} samples/s, PyTorch {torch:.0f} "
+          f"samples/s: ratio {ours / torch:.2f} (target >= 1.2)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "fashion.h5")
+        sh([CTRAIN, "data", "import", "fashion-mnist", "--out", data])
+        one = train_rate(data, 1, 128, 400, tmp)
+        two = train_rate(data, 2, 256, 200, tmp)
+        print(f"2. weak scaling, 128 samples per rank: 1 rank {one:.0f} samples/s, 2 ranks {two:.0f} samples/s: "
+              f"ratio {two / one:.2f} (target >= 1.8)")
+        out = sh(MPI + ["-np", "2", os.path.join(BUILD, "tests", "bench", "bench_datastore"), data, "256", "2000"])
+        reader = float(re.search(r"batches/s, ([0-9.]+) samples/s", out).group(1))
+        print(f"3. data reader at 2 ranks: {reader:.0f} samples/s delivered, training consumes {two:.0f} samples/s: "
+              f"ratio {reader / two:.1f} (target >= 5)")
+        print("   " + out.strip())
+
+
+main()

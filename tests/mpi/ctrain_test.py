@@ -1,0 +1,133 @@
+"""Shared helpers of the end-to-end tests: run ctrain (under mpirun), make
+small jobs and data files, compare checkpoints. Run with Debian's python3."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+CTRAIN = os.environ["CTRAIN"]
+MPIEXEC = os.environ.get("MPIEXEC", "mpirun")
+DATA_DIR = os.environ["CT_TEST_DATA"]
+SMALL = os.path.join(DATA_DIR, "fashion-small.h5")
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def mpi_prefix(np_):
+    cmd = [MPIEXEC, "-np", str(np_), "--oversubscribe", "--bind-to", "none"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-run-as-root")
+    return cmd
+
+
+def run(args, np_=None, timeout=300, expect_ok=True, cwd=None):
+    """Runs ctrain ARGS (under mpirun -np np_ when given); returns (rc, out, err, seconds)."""
+    cmd = (mpi_prefix(np_) if np_ else []) + [CTRAIN] + [str(a) for a in args]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    t0 = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
+    dt = time.time() - t0
+    if expect_ok and p.returncode != 0:
+        fail(f"{' '.join(cmd)} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+    return p.returncode, p.stdout, p.stderr, dt
+
+
+MLP_JOB = """\
+name: {name}
+seed: {seed}
+data:
+  path: {data}
+model:
+  family: classifier
+  loss: cross_entropy
+  networks:
+    - layers:
+        - linear: {{in_features: 784, out_features: 64}}
+        - relu: {{}}
+        - linear: {{out_features: 32}}
+        - tanh: {{}}
+        - linear: {{out_features: 10}}
+optimizer:
+  type: {optimizer}
+  lr: {lr}
+  momentum: 0.9
+train:
+  epochs: {epochs}
+  batch_size: {batch}
+  eval_batch_size: 500
+checkpoint:
+  every_epoch: true
+  keep: 0
+output:
+  progress: lines
+"""
+
+
+def write_job(directory, name="t", seed=7, data=SMALL, optimizer="sgd", lr=0.05, epochs=2, batch=100, text=None):
+    path = os.path.join(directory, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(text if text is not None else MLP_JOB.format(
+            name=name, seed=seed, data=data, optimizer=optimizer, lr=lr, epochs=epochs, batch=batch))
+    return path
+
+
+def latest_checkpoint(run_dir):
+    with open(os.path.join(run_dir, "checkpoints", "latest")) as f:
+        return os.path.join(run_dir, "checkpoints", f.read().strip())
+
+
+def tensors(path, group="model"):
+    with h5py.File(path, "r") as f:
+        out = {}
+        f[group].visititems(lambda k, v: out.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset) else None)
+        return out
+
+
+def compare(a, b, rtol=0.0, atol=0.0, group="model"):
+    ta, tb = tensors(a, group), tensors(b, group)
+    check(sorted(ta) == sorted(tb), f"{a} and {b} hold different tensors: {sorted(ta)} vs {sorted(tb)}")
+    worst = 0.0
+    for k in ta:
+        check(ta[k].shape == tb[k].shape, f"{k}: shapes {ta[k].shape} vs {tb[k].shape}")
+        if rtol == 0 and atol == 0:
+            check(np.array_equal(ta[k], tb[k]), f"{k} differs between {a} and {b} (expected bitwise equality)")
+        else:
+            diff = np.abs(ta[k] - tb[k])
+            worst = max(worst, float(diff.max()))
+            check(np.allclose(ta[k], tb[k], rtol=rtol, atol=atol),
+                  f"{k} differs: max abs diff {diff.max():.3g} (rtol {rtol}, atol {atol})")
+    return worst
+
+
+def tempdir():
+    return tempfile.mkdtemp(prefix="ctrain-test-")
+
+
+def cleanup(d):
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def metrics(run_dir):
+    import json
+    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def parse_eval(out):
+    m = re.search(r"loss=([0-9.eE+-]+) accuracy=([0-9.eE+-]+) samples=(\d+)", out)
+    check(m is not None, f"no 'loss=... accuracy=...' line in: {out!r}")
+    return float(m.group(1)), float(m.group(2)), int(m.group(3))
