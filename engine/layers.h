@@ -12,15 +12,79 @@ ct_layer *ct_linear_create(int64_t in_features, int64_t out_features, bool bias)
 
 typedef enum ct_activation {
     CT_ACT_RELU,
-    CT_ACT_LEAKY_RELU, /* slope = negative_slope (PyTorch default 0.01) */
+    CT_ACT_LEAKY_RELU,  /* param = negative_slope (PyTorch default 0.01) */
     CT_ACT_SIGMOID,
     CT_ACT_TANH,
-    CT_ACT_SOFTMAX,    /* over the last dimension of each sample */
+    CT_ACT_SOFTMAX,     /* over the last dimension of each sample */
+    CT_ACT_ELU,         /* param = alpha (PyTorch default 1) */
+    CT_ACT_LOG_SOFTMAX, /* over the last dimension of each sample */
 } ct_activation;
 
-/* Elementwise activations (and softmax); no parameters. Type names
- * "relu", "leaky_relu", "sigmoid", "tanh", "softmax"; a kind outside the
- * enum fails at build time. */
-ct_layer *ct_activation_create(ct_activation kind, float slope);
+/* Elementwise activations (and softmax, log-softmax); no parameters. Type
+ * names "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "elu",
+ * "log_softmax"; param is leaky_relu's negative_slope or elu's alpha and
+ * ignored otherwise; a kind outside the enum fails at build time. */
+ct_layer *ct_activation_create(ct_activation kind, float param);
+
+/* Image layers take a per-sample [C, H, W] input, or [H, W] read as one
+ * channel; sizes are PyTorch's (floor of the window count) and a size that
+ * is not positive is a build error naming the layer and the formula. */
+
+/* nn.Conv2d (square kernel, no dilation, no groups): weight
+ * [out_channels, in_channels, k, k], bias [out_channels]; output
+ * [out_channels, (H + 2p - k)/s + 1, (W + 2p - k)/s + 1]. in_channels = 0
+ * infers it; otherwise a mismatch with the input is a build error. im2col
+ * + one sgemm per chunk of samples; scratch is at most 16 MB per layer. */
+ct_layer *ct_conv2d_create(int64_t in_channels, int64_t out_channels, int64_t kernel_size, int64_t stride,
+                           int64_t padding, bool bias);
+
+/* nn.ConvTranspose2d (square kernel, no dilation, no groups): weight
+ * [in_channels, out_channels, k, k], bias [out_channels]; output side
+ * (H - 1)s - 2p + k + output_padding, with output_padding < stride.
+ * in_channels = 0 infers it. sgemm + col2im, scratch as conv2d's. */
+ct_layer *ct_conv_transpose2d_create(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                                     int64_t stride, int64_t padding, int64_t output_padding, bool bias);
+
+/* nn.MaxPool2d / nn.AvgPool2d (square window, ceil_mode=False): stride 0
+ * means kernel_size; padding <= kernel_size / 2. Max pooling pads with
+ * -inf and sends the gradient to the first maximum of each window; average
+ * pooling pads with zeros and divides by k*k (count_include_pad=True). */
+ct_layer *ct_max_pool2d_create(int64_t kernel_size, int64_t stride, int64_t padding);
+ct_layer *ct_avg_pool2d_create(int64_t kernel_size, int64_t stride, int64_t padding);
+
+/* nn.Upsample(scale_factor=s, mode="nearest") for an integer s >= 1, on a
+ * per-sample [C, L] (1-d) or [C, H, W] (2-d) input, as PyTorch reads them. */
+ct_layer *ct_upsample_create(int64_t scale_factor);
+
+/* nn.Flatten(): any per-sample shape to [numel]. */
+ct_layer *ct_flatten_create(void);
+
+/* A per-sample reshape to `shape` (as x.view(n, *shape)); one dimension may
+ * be -1 (inferred). A numel mismatch is a build error. */
+ct_layer *ct_reshape_create(ct_shape shape);
+
+/* nn.Unflatten(1, unflattened_size): the first per-sample dimension
+ * becomes `shape` (one entry may be -1); its numel must equal that
+ * dimension. */
+ct_layer *ct_unflatten_create(ct_shape shape);
+
+/* nn.BatchNorm1d (per-sample [F] or [C, L]) and nn.BatchNorm2d ([C, H, W]):
+ * weight [C] (init 1), bias [C] (init 0), and the non-trainable buffers
+ * running_mean [C] (0), running_var [C] (1), num_batches_tracked [] (0).
+ * Train mode normalises with the batch's statistics (biased variance) and
+ * updates running = (1 - momentum) running + momentum batch (unbiased
+ * variance); eval mode uses the running statistics. num_features = 0
+ * infers C. The statistics are those of the samples the layer sees: under
+ * data parallelism each rank's local part of the batch, as in PyTorch DDP
+ * without SyncBatchNorm. */
+ct_layer *ct_batch_norm1d_create(int64_t num_features, float eps, float momentum);
+ct_layer *ct_batch_norm2d_create(int64_t num_features, float eps, float momentum);
+
+/* nn.Dropout(p), 0 <= p < 1: in train mode each element is zeroed with
+ * probability p and the rest scaled by 1/(1 - p); identity in eval mode.
+ * The mask of local sample j comes from an rng seeded by (pass->seed,
+ * pass->step, pass->first_sample + j, the layer's name), so a batch split
+ * over ranks gets the same masks as on one rank. */
+ct_layer *ct_dropout_create(float p);
 
 #endif

@@ -69,6 +69,48 @@ static double bce_with_logits(const float *x, const float *t, int64_t count, dou
     return sum * scale;
 }
 
+/* Binary cross-entropy on probabilities, PyTorch's formula:
+ * -(t max(log p, -100) + (1 - t) max(log(1 - p), -100)), and its gradient
+ * (p - t) / max(p (1 - p), 1e-12) / (global_n * dim). */
+static double bce(const float *p, const float *t, int64_t count, double scale, float *dout)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < count; i++) {
+        double pi = p[i], ti = t[i];
+        double lp = log(pi), lq = log1p(-pi);
+        lp = lp < -100.0 ? -100.0 : lp; /* NaN (p outside [0, 1]) stays NaN */
+        lq = lq < -100.0 ? -100.0 : lq;
+        sum -= ti * lp + (1.0 - ti) * lq;
+        if (dout) {
+            double den = pi * (1.0 - pi);
+            dout[i] = (float)((pi - ti) / (den > 1e-12 ? den : 1e-12) * scale);
+        }
+    }
+    return sum * scale;
+}
+
+/* Negative log-likelihood of log-probabilities [n, classes]:
+ * -x[label] / global_n; dout is -1/global_n at the label, 0 elsewhere. */
+static double nll(const float *x, const int32_t *labels, int64_t n, int64_t classes, double scale, float *dout)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t label = labels[i];
+        float *d = dout ? dout + i * classes : NULL;
+        if (d)
+            for (int64_t j = 0; j < classes; j++)
+                d[j] = 0.0f;
+        if (label < 0 || label >= classes) {
+            sum += NAN; /* caught by the NaN check that every step makes */
+            continue;
+        }
+        sum -= x[i * classes + label];
+        if (d)
+            d[label] = (float)-scale;
+    }
+    return sum * scale;
+}
+
 double ct_loss_compute(ct_loss_type type, const float *out, const ct_target *target, int64_t n, int64_t dim,
                        int64_t global_n, float *dout)
 {
@@ -83,6 +125,10 @@ double ct_loss_compute(ct_loss_type type, const float *out, const ct_target *tar
         return mse(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
     case CT_LOSS_BCE_WITH_LOGITS:
         return bce_with_logits(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
+    case CT_LOSS_BCE:
+        return bce(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
+    case CT_LOSS_NLL:
+        return nll(out, target->labels, n, dim, 1.0 / (double)global_n, dout);
     }
     return NAN;
 }
@@ -107,6 +153,8 @@ const char *ct_loss_name(ct_loss_type type)
     case CT_LOSS_CROSS_ENTROPY: return "cross_entropy";
     case CT_LOSS_MSE: return "mse";
     case CT_LOSS_BCE_WITH_LOGITS: return "bce_with_logits";
+    case CT_LOSS_BCE: return "bce";
+    case CT_LOSS_NLL: return "nll";
     }
     return "unknown";
 }

@@ -10,6 +10,9 @@ typedef enum ct_loss_type {
     CT_LOSS_CROSS_ENTROPY,   /* logits [n, classes], integer labels */
     CT_LOSS_MSE,             /* outputs and targets [n, dim] */
     CT_LOSS_BCE_WITH_LOGITS, /* logits and targets in [0, 1], [n, dim] */
+    CT_LOSS_BCE,             /* probabilities and targets in [0, 1], [n, dim];
+                                each log clamped to >= -100 as in PyTorch */
+    CT_LOSS_NLL,             /* log-probabilities [n, classes], integer labels */
 } ct_loss_type;
 
 /* The targets of a batch: labels for classification, values otherwise. */

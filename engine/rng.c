@@ -4,8 +4,10 @@
 #include <math.h>
 
 /* Stream ids with the top bit set are reserved for the engine itself:
- * ct_permutation uses (1 << 63) | epoch. */
+ * ct_permutation uses (1 << 63) | epoch, per-sample streams have the top
+ * two bits set (epochs stay below 2^62, so the two never meet). */
 #define CT_RNG_PERMUTATION_STREAM (UINT64_C(1) << 63)
+#define CT_RNG_SAMPLE_STREAMS (UINT64_C(3) << 62)
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -31,6 +33,17 @@ void ct_rng_seed(ct_rng *rng, uint64_t seed, uint64_t stream)
         rng->s[i] = splitmix64(&x);
     if (!(rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]))
         rng->s[0] = 1; /* the one state xoshiro cannot leave */
+}
+
+void ct_rng_seed_sample(ct_rng *rng, uint64_t seed, int64_t step, int64_t sample, uint64_t salt)
+{
+    uint64_t x = salt;
+    uint64_t h = splitmix64(&x);
+    x = h ^ (uint64_t)step;
+    h = splitmix64(&x);
+    x = h ^ (uint64_t)sample;
+    h = splitmix64(&x);
+    ct_rng_seed(rng, seed, CT_RNG_SAMPLE_STREAMS | h);
 }
 
 uint64_t ct_rng_next(ct_rng *rng)

@@ -11,8 +11,15 @@ typedef struct ct_rng {
 } ct_rng;
 
 /* Stream ids with the top bit set are reserved for the engine:
- * ct_permutation uses (1 << 63) | epoch. */
+ * ct_permutation uses (1 << 63) | epoch, ct_rng_seed_sample the ids with
+ * the top two bits set. */
 void ct_rng_seed(ct_rng *rng, uint64_t seed, uint64_t stream);
+
+/* Seeds rng for the randomness of one sample in one step: the stream is a
+ * hash of (step, global sample index, salt), so it does not depend on how a
+ * batch is split over ranks. salt tells users apart (dropout: a hash of the
+ * layer's name). */
+void ct_rng_seed_sample(ct_rng *rng, uint64_t seed, int64_t step, int64_t sample, uint64_t salt);
 uint64_t ct_rng_next(ct_rng *rng);
 /* Uniform in [0, 1) with 24 random bits. */
 float ct_rng_uniform(ct_rng *rng);

@@ -154,6 +154,7 @@ static double naive_act(ct_activation kind, float slope, double x)
     case CT_ACT_LEAKY_RELU: return x > 0 ? x : slope * x;
     case CT_ACT_SIGMOID: return 1.0 / (1.0 + exp(-x));
     case CT_ACT_TANH: return tanh(x);
+    case CT_ACT_ELU: return x > 0 ? x : slope * (exp(x) - 1); /* slope: alpha */
     default: return NAN;
     }
 }
@@ -168,6 +169,7 @@ static double naive_act_grad(ct_activation kind, float slope, double x)
         return s * (1 - s);
     }
     case CT_ACT_TANH: return 1 - tanh(x) * tanh(x);
+    case CT_ACT_ELU: return x > 0 ? 1 : slope * exp(x);
     default: return NAN;
     }
 }
@@ -189,7 +191,22 @@ static void check_activation(ct_activation kind, float slope, int64_t n, int64_t
     float *dx_got = CT_ALLOC_ARRAY(float, count);
     t_fill_normal(x, (size_t)count, scale, &rng);
     t_fill_normal(dy, (size_t)count, 1.0f, &rng);
-    if (kind == CT_ACT_SOFTMAX) {
+    if (kind == CT_ACT_LOG_SOFTMAX) {
+        for (int64_t r = 0; r < n * rows; r++) {
+            const float *xr = x + r * dim, *dyr = dy + r * dim;
+            double m = xr[0], z = 0.0, sum = 0.0;
+            for (int64_t j = 1; j < dim; j++)
+                m = xr[j] > m ? xr[j] : m;
+            for (int64_t j = 0; j < dim; j++) {
+                z += exp(xr[j] - m);
+                sum += dyr[j];
+            }
+            for (int64_t j = 0; j < dim; j++) { /* dy_j - s_j sum_k dy_k */
+                y[r * dim + j] = (float)(xr[j] - m - log(z));
+                dx[r * dim + j] = (float)(dyr[j] - exp(xr[j] - m) / z * sum);
+            }
+        }
+    } else if (kind == CT_ACT_SOFTMAX) {
         for (int64_t r = 0; r < n * rows; r++) {
             const float *xr = x + r * dim, *dyr = dy + r * dim;
             double m = xr[0], z = 0.0, dot = 0.0;
@@ -232,7 +249,8 @@ static void check_activation(ct_activation kind, float slope, int64_t n, int64_t
 static void test_activations_against_naive(void **state)
 {
     (void)state;
-    const ct_activation kinds[] = {CT_ACT_RELU, CT_ACT_LEAKY_RELU, CT_ACT_SIGMOID, CT_ACT_TANH, CT_ACT_SOFTMAX};
+    const ct_activation kinds[] = {CT_ACT_RELU,    CT_ACT_LEAKY_RELU, CT_ACT_SIGMOID,    CT_ACT_TANH,
+                                   CT_ACT_SOFTMAX, CT_ACT_ELU,        CT_ACT_LOG_SOFTMAX};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         check_activation(kinds[k], 0.01f, 1, 1, 7, 2.0f); /* a batch of one */
         check_activation(kinds[k], 0.2f, 3, 5, 3, 2.0f);   /* odd sizes */
@@ -244,8 +262,8 @@ static void test_activations_against_naive(void **state)
 static void test_activation_names(void **state)
 {
     (void)state;
-    const char *names[] = {"relu", "leaky_relu", "sigmoid", "tanh", "softmax"};
-    for (int k = 0; k < 5; k++) {
+    const char *names[] = {"relu", "leaky_relu", "sigmoid", "tanh", "softmax", "elu", "log_softmax"};
+    for (int k = 0; k < 7; k++) {
         ct_layer *l = ct_activation_create((ct_activation)k, 0.01f);
         assert_string_equal(l->ops->type, names[k]);
         ct_layer_destroy(l);
@@ -265,6 +283,15 @@ static void test_activations_are_stable(void **state)
     const float want[6] = {(float)(e2 / z), (float)(e1 / z), (float)(1 / z),
                            (float)(1 / z), (float)(e1 / z), (float)(e2 / z)};
     t_check_array(y, want, 6, 1e-6, 1e-7, "softmax of large logits");
+    ct_net_free(&net);
+
+    ct_net_init(&net, "");
+    ct_net_add(&net, ct_activation_create(CT_ACT_LOG_SOFTMAX, 0), NULL);
+    t_build(&net, 3, 2);
+    y = ct_net_forward(&net, x, 2, NULL);
+    const float want_log[6] = {(float)(-2 - log(z)), (float)(-1 - log(z)), (float)-log(z),
+                               (float)-log(z),       (float)(-1 - log(z)), (float)(-2 - log(z))};
+    t_check_array(y, want_log, 6, 1e-6, 1e-7, "log_softmax of large logits");
     ct_net_free(&net);
 
     ct_net_init(&net, "");

@@ -142,6 +142,66 @@ static void test_bce_is_stable(void **state)
     t_check_array(d, want, 4, 0, 1e-7, "stable bce dout");
 }
 
+/* BCE on probabilities and NLL on log-probabilities against the textbook
+ * formulas, in double. */
+static void test_bce_and_nll(void **state)
+{
+    (void)state;
+    ct_rng rng;
+    ct_rng_seed(&rng, 14, 0);
+    enum { N = 4, DIM = 5, GLOBAL = 6 };
+    float p[N * DIM], tv[N * DIM], d[N * DIM], logp[N * DIM];
+    int32_t labels[N] = {4, 0, 2, 2};
+    t_fill_uniform(p, N * DIM, 0.01f, 0.99f, &rng);
+    t_fill_uniform(tv, N * DIM, 0.0f, 1.0f, &rng);
+    ct_target t = {.labels = labels, .values = tv};
+    double want = 0.0;
+    for (int i = 0; i < N * DIM; i++)
+        want -= (tv[i] * log((double)p[i]) + (1.0 - tv[i]) * log(1.0 - p[i])) / (GLOBAL * DIM);
+    t_check_close(ct_loss_compute(CT_LOSS_BCE, p, &t, N, DIM, GLOBAL, d), want, 1e-12, 0, "bce loss", 0);
+    for (int i = 0; i < N * DIM; i++)
+        t_check_close(d[i], (p[i] - tv[i]) / ((double)p[i] * (1.0 - p[i])) / (GLOBAL * DIM), 1e-6, 0, "bce dout", i);
+
+    t_fill_normal(logp, N * DIM, 2.0f, &rng);
+    want = 0.0;
+    for (int i = 0; i < N; i++)
+        want -= logp[i * DIM + labels[i]] / (double)GLOBAL;
+    t_check_close(ct_loss_compute(CT_LOSS_NLL, logp, &t, N, DIM, GLOBAL, d), want, 1e-12, 0, "nll loss", 0);
+    for (int i = 0; i < N * DIM; i++)
+        assert_true(d[i] == (i % DIM == labels[i / DIM] ? (float)(-1.0 / GLOBAL) : 0.0f));
+}
+
+/* PyTorch clamps each log at -100 and the gradient's denominator at 1e-12. */
+static void test_bce_clamps_the_logs(void **state)
+{
+    (void)state;
+    const float p[4] = {0.0f, 1.0f, 0.0f, 1.0f};
+    const float tv[4] = {0.0f, 1.0f, 1.0f, 0.25f};
+    ct_target t = {.values = tv};
+    float d[4];
+    double loss = ct_loss_compute(CT_LOSS_BCE, p, &t, 2, 2, 2, d);
+    /* 0 + 0 + 100 + 0.75 * 100, over 4 */
+    t_check_close(loss, 175.0 / 4.0, 1e-12, 0, "clamped bce", 0);
+    const float want[4] = {0.0f, 0.0f, -0.25e12f, 0.1875e12f};
+    t_check_array(d, want, 4, 1e-6, 0, "clamped bce dout");
+    /* A value outside [0, 1] is not a probability: NaN. */
+    const float bad[1] = {1.5f};
+    assert_true(isnan(ct_loss_compute(CT_LOSS_BCE, bad, &t, 1, 1, 1, d)));
+}
+
+static void test_nll_bad_label_is_nan(void **state)
+{
+    (void)state;
+    const float x[4] = {-1, -2, -3, -4};
+    const int32_t labels[2] = {1, -1};
+    ct_target t = {.labels = labels};
+    float d[4];
+    assert_true(isnan(ct_loss_compute(CT_LOSS_NLL, x, &t, 2, 2, 2, d)));
+    assert_float_equal(d[1], -0.5f, 0);
+    assert_float_equal(d[2], 0.0f, 0);
+    assert_float_equal(d[3], 0.0f, 0);
+}
+
 /* dout is the derivative of the returned value: central differences in
  * double on the float inputs. */
 static void test_dout_matches_finite_differences(void **state)
@@ -155,11 +215,16 @@ static void test_dout_matches_finite_differences(void **state)
     t_fill_normal(x, count, 1.0f, &rng);
     t_fill_uniform(tv, count, 0.0f, 1.0f, &rng);
     ct_target t = {.labels = labels, .values = tv};
-    const ct_loss_type types[] = {CT_LOSS_CROSS_ENTROPY, CT_LOSS_MSE, CT_LOSS_BCE_WITH_LOGITS};
-    for (int k = 0; k < 3; k++) {
+    float probs[12];
+    t_fill_uniform(probs, count, 0.05f, 0.95f, &rng);
+    const ct_loss_type types[] = {CT_LOSS_CROSS_ENTROPY, CT_LOSS_MSE, CT_LOSS_BCE_WITH_LOGITS, CT_LOSS_BCE,
+                                  CT_LOSS_NLL};
+    for (int k = 0; k < 5; k++) {
+        if (types[k] == CT_LOSS_BCE) /* probabilities, and a step that keeps them in (0, 1) */
+            memcpy(x, probs, sizeof x);
         ct_loss_compute(types[k], x, &t, n, dim, 5, d);
         for (int64_t i = 0; i < count; i++) {
-            const float eps = 1e-2f, keep = x[i];
+            const float eps = types[k] == CT_LOSS_BCE ? 1e-3f : 1e-2f, keep = x[i];
             x[i] = keep + eps;
             double up = ct_loss_compute(types[k], x, &t, n, dim, 5, dummy), x_up = x[i];
             x[i] = keep - eps;
@@ -185,6 +250,9 @@ static void test_empty_rank_and_names(void **state)
     assert_string_equal(ct_loss_name(CT_LOSS_CROSS_ENTROPY), "cross_entropy");
     assert_string_equal(ct_loss_name(CT_LOSS_MSE), "mse");
     assert_string_equal(ct_loss_name(CT_LOSS_BCE_WITH_LOGITS), "bce_with_logits");
+    assert_string_equal(ct_loss_name(CT_LOSS_BCE), "bce");
+    assert_string_equal(ct_loss_name(CT_LOSS_NLL), "nll");
+    assert_true(ct_loss_compute(CT_LOSS_NLL, NULL, &t, 0, 3, 7, NULL) == 0.0);
 }
 
 static void test_count_correct(void **state)
@@ -210,6 +278,9 @@ int main(void)
         cmocka_unit_test(test_cross_entropy_bad_label_is_nan),
         cmocka_unit_test(test_mse_and_bce),
         cmocka_unit_test(test_bce_is_stable),
+        cmocka_unit_test(test_bce_and_nll),
+        cmocka_unit_test(test_bce_clamps_the_logs),
+        cmocka_unit_test(test_nll_bad_label_is_nan),
         cmocka_unit_test(test_dout_matches_finite_differences),
         cmocka_unit_test(test_empty_rank_and_names),
         cmocka_unit_test(test_count_correct),

@@ -40,8 +40,13 @@ void t_add_linear_act(ct_net *net, int64_t in, int64_t out, int act, float slope
 
 void t_build(ct_net *net, int64_t in, int64_t max_batch)
 {
+    t_build_shape(net, ct_shape1(in), max_batch);
+}
+
+void t_build_shape(ct_net *net, ct_shape in, int64_t max_batch)
+{
     ct_error err = {{0}};
-    if (ct_net_build(net, ct_shape1(in), max_batch, &err) != CT_OK) {
+    if (ct_net_build(net, in, max_batch, &err) != CT_OK) {
         print_error("ct_net_build: %s\n", err.msg);
         fail();
     }

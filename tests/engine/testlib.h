@@ -30,5 +30,7 @@ void t_add_linear_act(ct_net *net, int64_t in, int64_t out, int act, float slope
 /* Builds net for per-sample input [in] and max_batch samples, failing the
  * test with the engine's message on error. */
 void t_build(ct_net *net, int64_t in, int64_t max_batch);
+/* The same for any per-sample input shape. */
+void t_build_shape(ct_net *net, ct_shape in, int64_t max_batch);
 
 #endif
