@@ -2,6 +2,7 @@
  * of the model. Errors point where the field was written (the marks table),
  * or at the nearest enclosing field written, or name the file alone for a
  * value that came from the defaults. */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,6 +73,15 @@ static int finite(const checker *c, const char *path, double v)
     return bad(c, path, "expected a finite number, found %g", v);
 }
 
+/* A size or count of a layer: the engine takes up to 2^31 - 1. */
+static int size_in(const checker *c, const char *path, uint64_t v, uint64_t min)
+{
+    if (v >= min && v <= INT32_MAX)
+        return CT_OK;
+    return bad(c, path, "expected an integer >= %llu and <= %d, found %llu%s", (unsigned long long)min, INT32_MAX,
+               (unsigned long long)v, dflt(c, path));
+}
+
 static int check_train(const checker *c, const Ctrain__Train *t)
 {
     if (!t)
@@ -91,8 +101,14 @@ static int check_optimizer(const checker *c, const Ctrain__Optimizer *o)
         finite(c, "optimizer.dampening", o->dampening) ||
         non_negative(c, "optimizer.weight_decay", o->weight_decay) ||
         below_one(c, "optimizer.beta1", o->beta1) || below_one(c, "optimizer.beta2", o->beta2) ||
-        positive(c, "optimizer.eps", o->eps))
+        positive(c, "optimizer.eps", o->eps) || non_negative(c, "optimizer.lr_min", o->lr_min) ||
+        positive(c, "optimizer.lr_gamma", o->lr_gamma))
         return CT_ERR;
+    if (o->lr_schedule == CTRAIN__LR_SCHEDULE__STEP)
+        return at_least(c, "optimizer.lr_step_epochs", o->lr_step_epochs, 1);
+    if (o->lr_schedule == CTRAIN__LR_SCHEDULE__COSINE && o->lr_min > o->lr)
+        return bad(c, "optimizer.lr_min", "expected at most optimizer.lr (%g) for a cosine schedule, found %g",
+                   o->lr, o->lr_min);
     return CT_OK;
 }
 
@@ -113,6 +129,86 @@ static const char *layer_name(const Ctrain__Layer *l, size_t index, char *buf, s
     snprintf(buf, size, "%zu", index);
     return buf;
 }
+
+/* "<layer path>.<type>.<field>" into buf. */
+static const char *field(char *buf, size_t size, const char *path, const char *type, const char *name)
+{
+    snprintf(buf, size, "%s.%s.%s", path, type, name);
+    return buf;
+}
+
+/* The path of a field of the layer being checked (from the locals sub,
+ * path and type of the check_* functions below). */
+#define CT_FIELD(name) field(sub, sizeof sub, path, type, name)
+
+static int check_conv2d(const checker *c, const char *path, const Ctrain__Conv2d *m)
+{
+    const char *type = "conv2d";
+    char sub[sizeof ((ct_path *)0)->s + 64];
+    if (size_in(c, CT_FIELD("in_channels"), m->in_channels, 0) ||
+        size_in(c, CT_FIELD("out_channels"), m->out_channels, 1) ||
+        size_in(c, CT_FIELD("kernel_size"), m->kernel_size, 1) || size_in(c, CT_FIELD("stride"), m->stride, 1) ||
+        size_in(c, CT_FIELD("padding"), m->padding, 0))
+        return CT_ERR;
+    return CT_OK;
+}
+
+static int check_conv_transpose2d(const checker *c, const char *path, const Ctrain__ConvTranspose2d *m)
+{
+    const char *type = "conv_transpose2d";
+    char sub[sizeof ((ct_path *)0)->s + 64];
+    if (size_in(c, CT_FIELD("in_channels"), m->in_channels, 0) ||
+        size_in(c, CT_FIELD("out_channels"), m->out_channels, 1) ||
+        size_in(c, CT_FIELD("kernel_size"), m->kernel_size, 1) || size_in(c, CT_FIELD("stride"), m->stride, 1) ||
+        size_in(c, CT_FIELD("padding"), m->padding, 0))
+        return CT_ERR;
+    if (m->output_padding >= m->stride) /* PyTorch: smaller than stride (or dilation, which is 1) */
+        return bad(c, CT_FIELD("output_padding"), "expected an integer smaller than stride (%llu), found %llu%s",
+                   (unsigned long long)m->stride, (unsigned long long)m->output_padding,
+                   dflt(c, CT_FIELD("output_padding")));
+    return CT_OK;
+}
+
+static int check_pool(const checker *c, const char *path, const char *type, uint64_t kernel_size, uint64_t stride,
+                      uint64_t padding)
+{
+    char sub[sizeof ((ct_path *)0)->s + 64];
+    if (size_in(c, CT_FIELD("kernel_size"), kernel_size, 1) || size_in(c, CT_FIELD("stride"), stride, 0))
+        return CT_ERR;
+    if (padding > kernel_size / 2) /* as PyTorch: the padding never covers a whole window */
+        return bad(c, CT_FIELD("padding"), "expected at most half of kernel_size (%llu), found %llu",
+                   (unsigned long long)(kernel_size / 2), (unsigned long long)padding);
+    return CT_OK;
+}
+
+/* A per-sample shape: 1 to 4 dimensions, each >= 1 except one -1. */
+static int check_shape(const checker *c, const char *path, const int64_t *dims, size_t n)
+{
+    if (n < 1 || n > 4)
+        return bad(c, path, "expected a list of 1 to 4 dimensions, found %zu", n);
+    int unknown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (dims[i] == -1 && !unknown++)
+            continue;
+        if (dims[i] < 1 || dims[i] > INT32_MAX)
+            return bad(c, path, "expected dimensions >= 1 (and at most one -1), found %lld at index %zu",
+                       (long long)dims[i], i);
+    }
+    return CT_OK;
+}
+
+static int check_batch_norm(const checker *c, const char *path, const char *type, const Ctrain__BatchNorm *m)
+{
+    char sub[sizeof ((ct_path *)0)->s + 64];
+    if (size_in(c, CT_FIELD("num_features"), m->num_features, 0) || positive(c, CT_FIELD("eps"), m->eps))
+        return CT_ERR;
+    if (!(m->momentum >= 0 && m->momentum <= 1))
+        return bad(c, CT_FIELD("momentum"), "expected a number >= 0 and <= 1, found %g%s", m->momentum,
+                   dflt(c, CT_FIELD("momentum")));
+    return CT_OK;
+}
+
+#undef CT_FIELD
 
 static int check_layer(const checker *c, const char *path, const Ctrain__Layer *l)
 {
@@ -136,6 +232,35 @@ static int check_layer(const checker *c, const char *path, const Ctrain__Layer *
     case CTRAIN__LAYER__TYPE_LEAKY_RELU:
         snprintf(sub, sizeof sub, "%s.leaky_relu.negative_slope", path);
         return finite(c, sub, l->leaky_relu->negative_slope);
+    case CTRAIN__LAYER__TYPE_CONV2D:
+        return check_conv2d(c, path, l->conv2d);
+    case CTRAIN__LAYER__TYPE_CONV_TRANSPOSE2D:
+        return check_conv_transpose2d(c, path, l->conv_transpose2d);
+    case CTRAIN__LAYER__TYPE_MAX_POOL2D:
+        return check_pool(c, path, "max_pool2d", l->max_pool2d->kernel_size, l->max_pool2d->stride,
+                          l->max_pool2d->padding);
+    case CTRAIN__LAYER__TYPE_AVG_POOL2D:
+        return check_pool(c, path, "avg_pool2d", l->avg_pool2d->kernel_size, l->avg_pool2d->stride,
+                          l->avg_pool2d->padding);
+    case CTRAIN__LAYER__TYPE_UPSAMPLE:
+        snprintf(sub, sizeof sub, "%s.upsample.scale_factor", path);
+        return size_in(c, sub, l->upsample->scale_factor, 1);
+    case CTRAIN__LAYER__TYPE_UNFLATTEN:
+        snprintf(sub, sizeof sub, "%s.unflatten.unflattened_size", path);
+        return check_shape(c, sub, l->unflatten->unflattened_size, l->unflatten->n_unflattened_size);
+    case CTRAIN__LAYER__TYPE_RESHAPE:
+        snprintf(sub, sizeof sub, "%s.reshape.shape", path);
+        return check_shape(c, sub, l->reshape->shape, l->reshape->n_shape);
+    case CTRAIN__LAYER__TYPE_BATCH_NORM1D:
+        return check_batch_norm(c, path, "batch_norm1d", l->batch_norm1d);
+    case CTRAIN__LAYER__TYPE_BATCH_NORM2D:
+        return check_batch_norm(c, path, "batch_norm2d", l->batch_norm2d);
+    case CTRAIN__LAYER__TYPE_DROPOUT:
+        snprintf(sub, sizeof sub, "%s.dropout.p", path);
+        return below_one(c, sub, l->dropout->p);
+    case CTRAIN__LAYER__TYPE_ELU:
+        snprintf(sub, sizeof sub, "%s.elu.alpha", path);
+        return finite(c, sub, l->elu->alpha);
     default:
         return CT_OK;
     }
@@ -163,6 +288,37 @@ static int check_network(const checker *c, size_t i, const Ctrain__Network *net)
     return CT_OK;
 }
 
+/* The autoencoder family: networks "encoder" then "decoder", a loss against
+ * the input's values, and its settings section. */
+static int check_autoencoder(const checker *c, const Ctrain__Model *m)
+{
+    static const char *const names[2] = {"encoder", "decoder"};
+    if (m->n_networks != 2)
+        return bad(c, "model.networks", "an autoencoder has two networks, 'encoder' and 'decoder', found %zu",
+                   m->n_networks);
+    for (size_t i = 0; i < 2; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "model.networks[%zu].name", i);
+        if (strcmp(m->networks[i]->name, names[i]) != 0)
+            return bad(c, path, "an autoencoder's networks are named 'encoder' then 'decoder': expected '%s', "
+                       "found '%s'%s", names[i], m->networks[i]->name, dflt(c, path));
+    }
+    if (m->loss != CTRAIN__LOSS__MSE && m->loss != CTRAIN__LOSS__BCE_WITH_LOGITS)
+        return bad(c, "model.loss", "an autoencoder trains with mse or bce_with_logits, found cross_entropy%s",
+                   dflt(c, "model.loss"));
+    const Ctrain__Autoencoder *a = m->autoencoder;
+    if (!a)
+        return bad(c, "model.autoencoder.latent_size", "expected the size of the encoder's output, found nothing "
+                   "(it is required)");
+    if (a->latent_size == 0)
+        return bad(c, "model.autoencoder.latent_size", "expected the size of the encoder's output (>= 1), "
+                   "found 0%s", dflt(c, "model.autoencoder.latent_size"));
+    if (non_negative(c, "model.autoencoder.noise_std", a->noise_std) ||
+        below_one(c, "model.autoencoder.mask_prob", a->mask_prob))
+        return CT_ERR;
+    return CT_OK;
+}
+
 static int check_model(const checker *c, const Ctrain__Model *m)
 {
     size_t n = m ? m->n_networks : 0;
@@ -170,6 +326,16 @@ static int check_model(const checker *c, const Ctrain__Model *m)
         return bad(c, "model.networks", "expected at least one network, found none");
     if (m->family == CTRAIN__FAMILY__CLASSIFIER && n != 1)
         return bad(c, "model.networks", "a classifier has exactly one network, found %zu", n);
+    if (m->family == CTRAIN__FAMILY__AUTOENCODER && check_autoencoder(c, m))
+        return CT_ERR;
+    if (m->autoencoder && m->family != CTRAIN__FAMILY__AUTOENCODER) {
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&ctrain__family__descriptor, m->family);
+        char family[32] = "";
+        for (size_t i = 0; v && v->name[i] && i + 1 < sizeof family; i++)
+            family[i] = (char)tolower((unsigned char)v->name[i]);
+        return bad(c, "model.autoencoder", "these settings are for family autoencoder; the job's family is %s",
+                   family);
+    }
     for (size_t i = 0; i < n; i++) {
         if (check_network(c, i, m->networks[i]))
             return CT_ERR;

@@ -76,7 +76,7 @@ static void test_unknown_key(void **state)
                         "t.yaml:5:3: unknown key 'bach_size' in train; did you mean 'batch_size'?");
     assert_string_equal(ct_test_load_fail(DATA NETS "optimizer:\n  lerning_rate: 0.1\n"),
                         "t.yaml:4:3: unknown key 'lerning_rate' in optimizer; valid keys: type, lr, momentum, "
-                        "dampening, nesterov, weight_decay, beta1, beta2, eps");
+                        "dampening, nesterov, weight_decay, beta1, beta2, eps, lr_schedule, lr_min, lr_step_epochs, lr_gamma");
     assert_string_equal(ct_test_load_fail(DATA NETS "trian: {epochs: 1}\n"),
                         "t.yaml:3:1: unknown key 'trian' at the top level; did you mean 'train'?");
     assert_string_equal(ct_test_load_fail(DATA "model: {networks: [{layers: [relu, {linear: {out_feature: 3}}]}]}\n"),
@@ -142,7 +142,9 @@ static void test_oneof_twice(void **state)
                                                "        - linear: {out_features: 3}\n"
                                                "          relu: {}\n"),
                         "t.yaml:6:11: model.networks[0].layers[0]: 'linear' and 'relu' are both set; a Layer "
-                        "takes exactly one of linear, relu, leaky_relu, sigmoid, tanh, softmax");
+                        "takes exactly one of linear, relu, leaky_relu, sigmoid, tanh, softmax, conv2d, "
+                        "conv_transpose2d, max_pool2d, avg_pool2d, upsample, flatten, unflatten, reshape, "
+                        "batch_norm1d, batch_norm2d, dropout, elu, log_softmax");
 }
 
 static void test_unknown_enum(void **state)
@@ -151,7 +153,8 @@ static void test_unknown_enum(void **state)
     assert_string_equal(ct_test_load_fail(DATA NETS "optimizer: {type: adamw}\n"),
                         "t.yaml:3:19: optimizer.type: expected one of sgd, adam, found 'adamw'; did you mean 'adam'?");
     assert_string_equal(ct_test_load_fail(DATA "model:\n  loss: xent\n  networks: [{layers: [relu]}]\n"),
-                        "t.yaml:3:9: model.loss: expected one of cross_entropy, mse, bce_with_logits, found 'xent'");
+                        "t.yaml:3:9: model.loss: expected one of cross_entropy, mse, bce_with_logits, bce, nll, "
+                        "found 'xent'");
 }
 
 static void test_mapping_vs_sequence(void **state)
@@ -166,7 +169,7 @@ static void test_mapping_vs_sequence(void **state)
                         "t.yaml:1:7: data: expected a mapping (Data), found 'd.h5'");
     assert_string_equal(ct_test_load_fail(DATA "model: {networks: [{layers: relu}]}\n"),
                         "t.yaml:2:29: model.networks[0].layers: expected a sequence (each item a mapping (Layer) "
-                        "or one of relu, sigmoid, tanh, softmax), found 'relu'");
+                        "or one of relu, sigmoid, tanh, softmax, flatten, log_softmax), found 'relu'");
 }
 
 static void test_bad_shorthand(void **state)
@@ -174,11 +177,11 @@ static void test_bad_shorthand(void **state)
     (void)state;
     assert_string_equal(ct_test_load_fail(DATA "model:\n  networks:\n    - layers:\n        - rleu\n"),
                         "t.yaml:5:11: model.networks[0].layers[0]: expected a mapping (Layer) or one of relu, "
-                        "sigmoid, tanh, softmax, found 'rleu'; did you mean 'relu'?");
+                        "sigmoid, tanh, softmax, flatten, log_softmax, found 'rleu'; did you mean 'relu'?");
     /* leaky_relu has settings: no bare form. */
     assert_has(ct_test_load_fail(DATA "model: {networks: [{layers: [leaky_relu]}]}\n"),
                "t.yaml:2:30: model.networks[0].layers[0]: expected a mapping (Layer) or one of relu, sigmoid, "
-               "tanh, softmax, found 'leaky_relu'");
+               "tanh, softmax, flatten, log_softmax, found 'leaky_relu'");
     assert_has(ct_test_load_fail(DATA "train: fast\n" NETS), "t.yaml:2:8: train: expected a mapping (Train), found 'fast'");
 }
 
@@ -254,7 +257,9 @@ static void test_model_shape(void **state)
                         "t.yaml:4:5: model.networks: a classifier has exactly one network, found 2");
     assert_string_equal(ct_test_load_fail(DATA "model:\n  networks:\n    - layers:\n        - relu\n        - name: fc\n"),
                         "t.yaml:6:11: model.networks[0].layers[1]: expected a layer type (one of linear, relu, "
-                        "leaky_relu, sigmoid, tanh, softmax), found none");
+                        "leaky_relu, sigmoid, tanh, softmax, conv2d, conv_transpose2d, max_pool2d, avg_pool2d, "
+                        "upsample, flatten, unflatten, reshape, batch_norm1d, batch_norm2d, dropout, elu, "
+                        "log_softmax), found none");
     assert_string_equal(ct_test_load_fail(DATA "model:\n  networks:\n    - layers:\n        - linear: {in_features: 4}\n"),
                         "t.yaml:5:19: model.networks[0].layers[0].linear.out_features: expected an integer >= 1, "
                         "found 0 (the default)");

@@ -98,7 +98,7 @@ static void test_errors(void **state)
                         "--set trian.epochs=3: unknown field 'trian' at the top level; did you mean 'train'?");
     assert_string_equal(set_fail("optimizer.learning_rate=3"),
                         "--set optimizer.learning_rate=3: unknown field 'learning_rate' in optimizer; valid fields: "
-                        "type, lr, momentum, dampening, nesterov, weight_decay, beta1, beta2, eps");
+                        "type, lr, momentum, dampening, nesterov, weight_decay, beta1, beta2, eps, lr_schedule, lr_min, lr_step_epochs, lr_gamma");
     assert_string_equal(set_fail("train.epochs=ten"),
                         "--set train.epochs=ten: train.epochs: expected an unsigned integer, found 'ten'");
     assert_string_equal(set_fail("train.epochs=-2"),
@@ -126,7 +126,8 @@ static void test_errors(void **state)
     assert_has(set_fail("name=[unclosed"), "--set name=[unclosed: invalid YAML value: ");
     assert_string_equal(set_fail("model.networks.0.layers.1=rleu"),
                         "--set model.networks.0.layers.1=rleu: model.networks[0].layers[1]: expected a mapping "
-                        "(Layer) or one of relu, sigmoid, tanh, softmax, found 'rleu'; did you mean 'relu'?");
+                        "(Layer) or one of relu, sigmoid, tanh, softmax, flatten, log_softmax, found 'rleu'; did "
+                        "you mean 'relu'?");
     assert_string_equal(set_fail("train={epochs: 1, epochs: 2}"),
                         "--set train={epochs: 1, epochs: 2}: train.epochs: duplicate key 'epochs'");
 }
