@@ -1,5 +1,6 @@
 /* ctrain eval CKPT.h5 [--data FILE.h5] [--split NAME] [--json]: evaluates a
  * checkpoint on a split, every sample exactly once, at any rank count. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,9 +8,6 @@
 #include "cluster/restore.h"
 #include "cluster/run.h"
 #include "cluster/runtime.h"
-#include "comm/agree.h"
-#include "comm/reduce.h"
-#include "engine/alloc.h"
 
 typedef struct eval_args {
     const char *checkpoint;
@@ -42,61 +40,11 @@ static int parse_args(int argc, char **argv, eval_args *a, ct_error *err)
     return CT_OK;
 }
 
-/* Sets a string field of a loaded job; protobuf-c's static default value
- * is shared and must not be freed. */
-static void replace_string(char **field, const char *default_value, const char *value)
-{
-    if (*field != default_value)
-        ct_free(*field);
-    *field = ct_strdup(value);
-}
-
-/* Rank 0 reads the checkpoint's job; every rank parses the same text. */
-static int load_job(ct_run *run, const eval_args *a, char *origin, size_t size, ct_error *err)
-{
-    char *text = NULL;
-    int rc = CT_OK;
-    if (run->world->rank == 0) {
-        ct_checkpoint ckpt;
-        rc = ct_checkpoint_open(&ckpt, a->checkpoint, err);
-        if (rc == CT_OK)
-            rc = ct_checkpoint_read_text(&ckpt, "/job", &text, err);
-        ct_checkpoint_close(&ckpt);
-    }
-    if (ct_agree(run->world, rc, err) != CT_OK)
-        return CT_ERR;
-    int64_t len = text ? (int64_t)strlen(text) : 0;
-    if (ct_broadcast_bytes(run->world, &len, sizeof len, 0, err) != CT_OK)
-        return CT_ERR;
-    if (!text)
-        text = ct_calloc((size_t)len + 1, 1);
-    rc = ct_broadcast_bytes(run->world, text, (size_t)len, 0, err);
-    snprintf(origin, size, "%s:/job", a->checkpoint);
-    run->job_origin = origin;
-    if (rc == CT_OK)
-        rc = ct_job_load_text(text, (size_t)len, origin, &run->job, err);
-    ct_free(text);
-    if (rc != CT_OK)
-        return CT_ERR;
-    /* The flags replace the job's data file and split. */
-    if (a->data)
-        replace_string(&run->job->data->path, NULL, a->data);
-    if (a->split)
-        replace_string(&run->job->data->test_split, ctrain__data__test_split__default_value, a->split);
-    return CT_OK;
-}
-
 static int evaluate(ct_run *run, const eval_args *a, ct_eval_result *result, ct_error *err)
 {
     char origin[4200];
-    if (load_job(run, a, origin, sizeof origin, err) != CT_OK)
-        return CT_ERR;
-    ct_runtime_set_blas_threads(run->world);
-    run->eval_only = true;
-    run->family = ct_family_for(run->job);
-    if (run->family->setup(run, err) != CT_OK)
-        return CT_ERR;
-    if (ct_restore(run, a->checkpoint, false, err) != CT_OK)
+    ct_restore_source src = {a->checkpoint, NULL, a->data, a->split};
+    if (ct_restore_for_eval(run, &src, NULL, origin, sizeof origin, err) != CT_OK)
         return CT_ERR;
     return run->family->evaluate(run, result, err);
 }
@@ -118,12 +66,16 @@ int ct_cmd_eval(int argc, char **argv)
     int status = rc == CT_OK ? 0 : ct_runtime_fail(&world, &err);
     if (rc == CT_OK && world.rank == 0) {
         const char *split = run.job->data->test_split;
+        bool has_accuracy = result.accuracy >= 0; /* autoencoders have none */
+        char accuracy[64] = "";
+        if (has_accuracy)
+            snprintf(accuracy, sizeof accuracy, args.json ? ", \"accuracy\": %.6g" : " accuracy=%.6f",
+                     result.accuracy);
         if (args.json)
-            printf("{\"split\": \"%s\", \"loss\": %.6g, \"accuracy\": %.6g, \"samples\": %lld}\n", split,
-                   result.loss, result.accuracy, (long long)result.samples);
+            printf("{\"split\": \"%s\", \"loss\": %.6g%s, \"samples\": %lld}\n", split, result.loss, accuracy,
+                   (long long)result.samples);
         else
-            printf("loss=%.6f accuracy=%.6f samples=%lld split=%s\n", result.loss, result.accuracy,
-                   (long long)result.samples, split);
+            printf("loss=%.6f%s samples=%lld split=%s\n", result.loss, accuracy, (long long)result.samples, split);
     }
     if (run.family)
         run.family->teardown(&run);

@@ -27,7 +27,36 @@ static const help_topic topics[] = {
      "\n"
      "Evaluates a checkpoint with the job stored in it, on the job's test split or --split,\n"
      "of the job's data file or --data. Every sample counts once at any rank count.\n"
-     "Prints: loss=... accuracy=... samples=... split=...\n"},
+     "Prints: loss=... accuracy=... samples=... split=... (no accuracy for an autoencoder)\n"},
+    {"reconstruct",
+     "usage: ctrain reconstruct CKPT.h5 --out FILE.png [--n 16] [--noise] [--data FILE.h5]\n"
+     "                          [--split NAME] [--job JOB.yaml]\n"
+     "\n"
+     "Draws the first n samples of the split (default: the job's test split) of an\n"
+     "autoencoder's checkpoint above their reconstructions, and prints their mean\n"
+     "reconstruction loss. Runs as one process.\n"
+     "  --noise           also show the corrupted inputs a denoising model is given (the\n"
+     "                    corruption its evaluation draws), between the two rows\n"
+     "  --data, --split   another data file or split than the checkpoint's job names\n"
+     "  --job JOB.yaml    the model of this job instead of the checkpoint's (a PyTorch\n"
+     "                    state_dict exported to /model/<name> datasets has no job)\n"},
+    {"embed",
+     "usage: ctrain embed CKPT.h5 --out FILE.h5 [--png FILE.png] [--data FILE.h5] [--split NAME]\n"
+     "                    [--job JOB.yaml]\n"
+     "\n"
+     "Writes the latent codes of every sample of the split, /latents [N, latent_size]\n"
+     "float32 and /labels [N] int32, computed from clean inputs. --png draws them in a\n"
+     "plane coloured by class: the codes themselves when latent_size is 2, else their\n"
+     "first two principal components. Runs as one process.\n"},
+    {"search",
+     "usage: ctrain search CKPT.h5 --query ROW --out FILE.png [--k 8] [--all] [--data FILE.h5]\n"
+     "                     [--split NAME] [--job JOB.yaml]\n"
+     "\n"
+     "Image search in latent space: the k samples of the split whose codes are nearest\n"
+     "(Euclidean) to the code of row ROW, drawn after it, framed green when of the\n"
+     "query's class and red when not. Prints the query's same-class hit rate.\n"
+     "  --all   also print the mean hit rate among k neighbours with every sample of the\n"
+     "          split as the query (an exact N x N search: seconds for 10000 samples)\n"},
     {"data",
      "usage: ctrain data import fashion-mnist [--from DIR] --out FILE.h5\n"
      "       ctrain data inspect FILE.h5\n"
@@ -48,6 +77,9 @@ static void overview(void)
          "commands:\n"
          "  train JOB.yaml        train a model (single process, mpirun or srun)\n"
          "  eval CKPT.h5          evaluate a checkpoint\n"
+         "  reconstruct CKPT.h5   draw an autoencoder's reconstructions (PNG)\n"
+         "  embed CKPT.h5         write an autoencoder's latent codes (HDF5, PNG scatter)\n"
+         "  search CKPT.h5        nearest neighbours in an autoencoder's latent space\n"
          "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
          "  job check JOB.yaml    validate a job and print it resolved\n"
          "  help [COMMAND]        this text, or a command's\n"
@@ -67,6 +99,6 @@ int ct_cmd_help(int argc, char **argv)
         }
     }
     char msg[256];
-    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, data, job, help)", argv[1]);
+    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, data, job, help)", argv[1]);
     return ct_report_error(msg);
 }

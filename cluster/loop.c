@@ -7,6 +7,7 @@
 
 #include "cluster/fsutil.h"
 #include "datasets/durable_file.h"
+#include "cluster/model.h"
 #include "cluster/run.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
@@ -55,16 +56,21 @@ static int finish_epoch(ct_run *run, int64_t epochs, ct_eval_result *eval, ct_er
     ct_train_state *s = &run->state;
     double train_loss = s->epoch_samples ? s->epoch_loss_sum / (double)s->epoch_samples : NAN;
     double rate = s->epoch_seconds > 0 ? (double)s->epoch_samples / s->epoch_seconds : 0;
+    /* Families without an accuracy (autoencoders) report losses only. */
+    char accuracy_json[64] = "", accuracy_text[64] = "";
+    if (eval->accuracy >= 0) {
+        snprintf(accuracy_json, sizeof accuracy_json, ", \"test_accuracy\": %.6g", eval->accuracy);
+        snprintf(accuracy_text, sizeof accuracy_text, " test_accuracy %.4f", eval->accuracy);
+    }
     char line[512];
     snprintf(line, sizeof line,
-             "{\"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6g, \"test_loss\": %.6g, "
-             "\"test_accuracy\": %.6g, \"samples_per_s\": %.1f, \"seconds\": %.3f}",
-             (long long)s->epoch + 1, (long long)s->step, train_loss, eval->loss,
-             eval->accuracy, rate, s->epoch_seconds);
-    ct_progress_line(&run->progress, "epoch %lld/%lld step %lld train_loss %.4f test_loss %.4f test_accuracy %.4f "
-                                     "%.0f samples/s %.1f s",
+             "{\"epoch\": %lld, \"step\": %lld, \"train_loss\": %.6g, \"test_loss\": %.6g%s, "
+             "\"samples_per_s\": %.1f, \"seconds\": %.3f}",
+             (long long)s->epoch + 1, (long long)s->step, train_loss, eval->loss, accuracy_json, rate,
+             s->epoch_seconds);
+    ct_progress_line(&run->progress, "epoch %lld/%lld step %lld train_loss %.4f test_loss %.4f%s %.0f samples/s %.1f s",
                      (long long)s->epoch + 1, (long long)epochs, (long long)s->step, train_loss, eval->loss,
-                     eval->accuracy, rate, s->epoch_seconds);
+                     accuracy_text, rate, s->epoch_seconds);
     int rc = CT_OK;
     if (run->world->rank == 0) {
         append_metrics(run, line);
@@ -116,6 +122,10 @@ static int run_epoch(ct_run *run, ct_datastore *ds, const int64_t *perm, bool *s
             if (ct_datastore_start(ds, perm, begin, end, err) != CT_OK)
                 return CT_ERR;
         }
+        float lr = ct_lr_at(&run->lr_schedule, s->step);
+        for (int i = 0; i < run->model.nnets; i++)
+            if (run->model.optims[i])
+                run->model.optims[i]->cfg.lr = lr;
         double loss;
         int rc = run->family->step(run, batch, &loss, err);
         if (ct_agree(run->world, rc, err) != CT_OK)
@@ -156,6 +166,7 @@ int ct_train_loop(ct_run *run, ct_error *err)
                        run->job->data->path, (long long)s->epoch + 1, (long long)s->batch_in_epoch,
                        (long long)batches_per_epoch(run), run->job->data->train_split,
                        (long long)run->train.total_rows);
+    ct_model_lr_schedule(run->job, batches_per_epoch(run), &run->lr_schedule);
     ct_datastore ds;
     if (ct_agree(run->world, ct_datastore_init(&ds, run->world, &run->train, t->batch_size, err), err) != CT_OK)
         return CT_ERR;
@@ -186,11 +197,13 @@ int ct_train_loop(ct_run *run, ct_error *err)
         rc = run->family->evaluate(run, &eval, err);
     if (rc == CT_OK) {
         ct_progress_end(&run->progress);
-        if (run->world->rank == 0)
-            printf("done: %lld epochs, %lld steps, %.1f s, test_loss %.4f test_accuracy %.4f (%lld samples), "
-                   "run directory %s\n",
-                   (long long)s->epoch, (long long)s->step, ct_now() - t_start, eval.loss, eval.accuracy,
-                   (long long)eval.samples, run->run_dir);
+        if (run->world->rank == 0) {
+            printf("done: %lld epochs, %lld steps, %.1f s, test_loss %.4f", (long long)s->epoch, (long long)s->step,
+                   ct_now() - t_start, eval.loss);
+            if (eval.accuracy >= 0)
+                printf(" test_accuracy %.4f", eval.accuracy);
+            printf(" (%lld samples), run directory %s\n", (long long)eval.samples, run->run_dir);
+        }
     }
     ct_free(perm);
     ct_datastore_free(&ds);

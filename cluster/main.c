@@ -28,6 +28,12 @@ int main(int argc, char **argv)
         return ct_cmd_train(argc - 1, argv + 1);
     if (strcmp(command, "eval") == 0)
         return ct_cmd_eval(argc - 1, argv + 1);
+    if (strcmp(command, "reconstruct") == 0)
+        return ct_cmd_reconstruct(argc - 1, argv + 1);
+    if (strcmp(command, "embed") == 0)
+        return ct_cmd_embed(argc - 1, argv + 1);
+    if (strcmp(command, "search") == 0)
+        return ct_cmd_search(argc - 1, argv + 1);
     if (strcmp(command, "data") == 0)
         return ct_cmd_data(argc - 1, argv + 1);
     if (strcmp(command, "job") == 0)

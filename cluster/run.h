@@ -9,6 +9,7 @@
 #include "cluster/progress.h"
 #include "comm/datastore.h"
 #include "comm/world.h"
+#include "engine/schedule.h"
 #include "jobs/job.h"
 
 typedef struct ct_run ct_run;
@@ -45,8 +46,11 @@ struct ct_run {
     void *family_state;      /* the family's own struct */
 
     ct_model_state model;
+    ct_lr_schedule lr_schedule;
     ct_train_state state;
     bool eval_only;          /* `ctrain eval`: no training split, no optimizer */
+    bool eval_labels;        /* with eval_only: families that train without labels read
+                                the split's too (ctrain embed, search) */
     ct_shard train;          /* this rank's shard of the training split */
     ct_progress progress;
     char *metrics;           /* metrics.jsonl so far (rank 0) */
@@ -56,6 +60,7 @@ struct ct_run {
 const ct_family *ct_family_for(const ct_job *job);
 
 extern const ct_family ct_classifier_family;
+extern const ct_family ct_autoencoder_family;
 
 /* Runs the epochs from run->state to the job's end (or max_steps),
  * checkpointing and reporting as the job says. Collective. */
