@@ -1,6 +1,7 @@
-"""Bad input under mpirun -np 2: each case must exit non-zero within 10 s
-with one clear ctrain error naming the file/field/dataset and what was
-expected/found, no crash, and leave existing checkpoints untouched.
+"""Bad input under mpirun -np 2 (the one-process commands without mpirun):
+each case must exit non-zero within 10 s with one clear ctrain error naming
+the file/field/dataset and what was expected/found, no crash, and leave
+existing checkpoints untouched.
 Usage: bad_input.py CASE (see CASES)."""
 import hashlib
 import os
@@ -11,7 +12,8 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mpi"))
-from ctrain_test import MLP_JOB, SMALL, check, cleanup, fail, run, tempdir, write_job  # noqa: E402
+from ctrain_test import (AE_JOB, CONV_AE_JOB, MLP_JOB, SMALL, check, cleanup, fail, latest_checkpoint,  # noqa: E402
+                         run, tempdir, write_ae_job, write_job)
 
 D = tempdir()
 
@@ -160,7 +162,56 @@ def case_resume_corrupt():
     return ["train", "--resume", rd], [os.path.basename(ckpt), r"(corrupt|truncated|HDF5)"], rd
 
 
+def edited_ae_job(old, new):
+    text = AE_JOB.format(name="t", seed=1, data=SMALL, loss="mse", latent=16, noise_std=0, mask_prob=0, lr=0.001,
+                         epochs=1, batch=100)
+    check(old in text, f"test bug: {old!r} not in the job")
+    return write_job(D, text=text.replace(old, new))
+
+
+def case_ae_decoder_shape():
+    job = edited_ae_job("        - linear: {out_features: 784}", "        - linear: {out_features: 700}")
+    return ["train", job], [r"layer decoder\.2 \(linear\)", r"\[700\]", r"\[28, 28\]", "784"]
+
+
+def case_ae_latent_zero():
+    job = edited_ae_job("latent_size: 16", "latent_size: 0")
+    return ["train", job], [r"t\.yaml:\d+:\d+", r"model\.autoencoder\.latent_size", r"found 0"]
+
+
+def case_ae_latent_mismatch():
+    job = edited_ae_job("latent_size: 16", "latent_size: 32")
+    return ["train", job], [r"layer encoder\.2 \(linear\)", r"\[16\]", r"latent_size is 32"]
+
+
+def case_ae_conv_transpose_negative():
+    """A transposed convolution whose output size, (7 - 1)*1 - 2*5 + 3 + 0, is negative."""
+    text = CONV_AE_JOB.format(name="t", seed=1, data=SMALL, epochs=1)
+    old = "conv_transpose2d: {out_channels: 4, kernel_size: 3, stride: 2, padding: 1, output_padding: 1}"
+    check(old in text, f"test bug: {old!r} not in the job")
+    job = write_job(D, text=text.replace(old, "conv_transpose2d: {out_channels: 4, kernel_size: 3, padding: 5}"))
+    return ["train", job], [r"layer decoder\.0 \(conv_transpose2d\)", r"-1", r"not positive"]
+
+
+def case_reconstruct_classifier():
+    """A classifier's checkpoint is no autoencoder: said before any tensor is read."""
+    rd = existing_run()
+    return (["reconstruct", latest_checkpoint(rd), "--out", os.path.join(D, "r.png")],
+            [r"step-3\.h5:/job", r"model\.family is classifier", "autoencoder"], rd)
+
+
+def case_reconstruct_other_architecture():
+    """Weights of another architecture (here, a 16-value code where the job has 8): the tensor is named."""
+    rd = os.path.join(D, "ae-run")
+    run(["train", write_ae_job(D, name="ae16", latent=16), "--run-dir", rd, "--set", "train.max_steps=3"])
+    other = write_ae_job(D, name="ae8", latent=8)
+    return (["reconstruct", latest_checkpoint(rd), "--job", other, "--out", os.path.join(D, "r.png")],
+            [r"step-3\.h5", r"encoder\.2\.weight", r"\[16, 128\]", r"\[8, 128\]"], rd)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+# Commands that run as one process, started without mpirun.
+ONE_PROCESS = {"reconstruct_classifier", "reconstruct_other_architecture"}
 
 
 def main():
@@ -170,7 +221,7 @@ def main():
     args, patterns, *guarded = CASES[name]()
     guarded = guarded[0] if guarded else None
     before = digest(guarded) if guarded else None
-    rc, out, err, seconds = run(args, np_=2, timeout=60, expect_ok=False, cwd=D)
+    rc, out, err, seconds = run(args, np_=None if name in ONE_PROCESS else 2, timeout=60, expect_ok=False, cwd=D)
     print(f"exit {rc} after {seconds:.1f} s\nstderr:\n{err}")
     check(rc != 0, "expected a non-zero exit")
     check(seconds < 10, f"took {seconds:.1f} s, expected < 10 s")

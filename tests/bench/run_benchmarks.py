@@ -5,6 +5,8 @@ the machine is noisy). Usage, after building into BUILD (default build/):
 
 1. engine training step vs PyTorch (MLP 784-256-128-10, batch 128, SGD
    momentum, one thread each): bench_mlp_step vs torch_mlp_step.py;
+   1b. the same for a convolutional autoencoder (conv2d / conv_transpose2d,
+   MSE, Adam): bench_conv_ae_step vs torch_conv_ae_step.py;
 2. weak scaling of `ctrain train` on Fashion-MNIST: 128 samples per rank,
    1 rank vs 2 ranks (one BLAS thread each), global samples/s;
 3. the data reader (data store exchange, bench_datastore) vs what training
@@ -55,6 +57,10 @@ def main():
     torch = rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_mlp_step.py"), "300"]))
     print(f"1. MLP training step, batch 128, 1 thread: ctrain {ours:.0f} samples/s, PyTorch {torch:.0f} "
           f"samples/s: ratio {ours / torch:.2f} (target >= 1.2)")
+    ours = rate(sh([os.path.join(BUILD, "tests", "bench", "bench_conv_ae_step"), "100"]))
+    torch = rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_conv_ae_step.py"), "100"]))
+    print(f"1b. conv autoencoder training step, batch 128, 1 thread: ctrain {ours:.0f} samples/s, PyTorch "
+          f"{torch:.0f} samples/s: ratio {ours / torch:.2f} (target >= 1.0, aim 1.5)")
 
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "fashion.h5")

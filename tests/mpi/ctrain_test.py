@@ -85,6 +85,74 @@ def write_job(directory, name="t", seed=7, data=SMALL, optimizer="sgd", lr=0.05,
     return path
 
 
+AE_JOB = """\
+name: {name}
+seed: {seed}
+data:
+  path: {data}
+model:
+  family: autoencoder
+  loss: {loss}
+  autoencoder: {{latent_size: {latent}, noise_std: {noise_std}, mask_prob: {mask_prob}}}
+  networks:
+    - name: encoder
+      layers:
+        - linear: {{in_features: 784, out_features: 128}}
+        - relu
+        - linear: {{out_features: {latent}}}
+    - name: decoder
+      layers:
+        - linear: {{out_features: 128}}
+        - relu
+        - linear: {{out_features: 784}}
+optimizer: {{type: adam, lr: {lr}}}
+train: {{epochs: {epochs}, batch_size: {batch}, eval_batch_size: 300}}
+checkpoint: {{every_epoch: true, keep: 0}}
+output: {{progress: lines}}
+"""
+
+
+def write_ae_job(directory, name="ae", seed=3, data=SMALL, loss="bce_with_logits", latent=16, noise_std=0.0,
+                 mask_prob=0.0, lr=0.002, epochs=2, batch=100):
+    """A dense autoencoder 784-128-latent-128-784 (tensors encoder.0.weight, decoder.2.bias, ...)."""
+    return write_job(directory, name=name, text=AE_JOB.format(
+        name=name, seed=seed, data=data, loss=loss, latent=latent, noise_std=noise_std, mask_prob=mask_prob,
+        lr=lr, epochs=epochs, batch=batch))
+
+
+CONV_AE_JOB = """\
+name: {name}
+seed: {seed}
+data:
+  path: {data}
+model:
+  family: autoencoder
+  loss: bce_with_logits
+  autoencoder: {{latent_size: 392}}
+  networks:
+    - name: encoder
+      layers:
+        - conv2d: {{in_channels: 1, out_channels: 4, kernel_size: 3, stride: 2, padding: 1}}
+        - relu
+        - conv2d: {{out_channels: 8, kernel_size: 3, stride: 2, padding: 1}}
+        - relu
+    - name: decoder
+      layers:
+        - conv_transpose2d: {{out_channels: 4, kernel_size: 3, stride: 2, padding: 1, output_padding: 1}}
+        - relu
+        - conv_transpose2d: {{out_channels: 1, kernel_size: 3, stride: 2, padding: 1, output_padding: 1}}
+optimizer: {{type: adam, lr: 0.003}}
+train: {{epochs: {epochs}, batch_size: 100, eval_batch_size: 250}}
+checkpoint: {{every_epoch: true, keep: 0}}
+output: {{progress: lines}}
+"""
+
+
+def write_conv_ae_job(directory, name="conv", seed=3, data=SMALL, epochs=1):
+    """A convolutional autoencoder: 1x28x28 -> 8x7x7 (392 values) -> 1x28x28."""
+    return write_job(directory, name=name, text=CONV_AE_JOB.format(name=name, seed=seed, data=data, epochs=epochs))
+
+
 def latest_checkpoint(run_dir):
     with open(os.path.join(run_dir, "checkpoints", "latest")) as f:
         return os.path.join(run_dir, "checkpoints", f.read().strip())
@@ -111,6 +179,15 @@ def compare(a, b, rtol=0.0, atol=0.0, group="model"):
             check(np.allclose(ta[k], tb[k], rtol=rtol, atol=atol),
                   f"{k} differs: max abs diff {diff.max():.3g} (rtol {rtol}, atol {atol})")
     return worst
+
+
+def png_size(path):
+    """(width, height) of a PNG file, which must be one."""
+    import struct
+    with open(path, "rb") as f:
+        head = f.read(24)
+    check(head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", f"{path} is not a PNG file")
+    return struct.unpack(">II", head[16:24])
 
 
 def tempdir():
