@@ -35,7 +35,7 @@ int ct_ae_tool_open(ct_ae_tool *t, const char *command, const ct_restore_source 
     if (t->world.size > 1)
         return ct_fail(err, "%s runs as one process: start it without mpirun (found %d ranks)", command,
                        t->world.size);
-    t->run.world = &t->world;
+    ct_run_init(&t->run, &t->world);
     t->run.eval_labels = labels;
     if (ct_restore_for_eval(&t->run, src, &ct_autoencoder_family, t->origin, sizeof t->origin, err) != CT_OK)
         return ct_fail_context(err, "%s", command);
@@ -96,10 +96,7 @@ int ct_ae_tool_close(ct_ae_tool *t, int rc, const ct_error *err)
         status = t->world.rank == 0 ? ct_report_error(err->msg) : 1;
     if (t->class_names)
         ct_h5_free_strings(t->class_names, t->nclass_names);
-    if (t->run.family)
-        t->run.family->teardown(&t->run);
-    if (t->run.job)
-        ct_job_free(t->run.job);
+    ct_run_free(&t->run);
     if (t->world_up)
         ct_world_finalize(&t->world);
     return status;

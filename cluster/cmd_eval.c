@@ -56,8 +56,7 @@ int ct_cmd_eval(int argc, char **argv)
     if (ct_world_init(&world, &argc, &argv, &err) != CT_OK)
         return ct_report_error(err.msg);
     ct_run run;
-    memset(&run, 0, sizeof run);
-    run.world = &world;
+    ct_run_init(&run, &world);
     eval_args args;
     ct_eval_result result = {0, 0, 0};
     int rc = parse_args(argc, argv, &args, &err);
@@ -77,10 +76,7 @@ int ct_cmd_eval(int argc, char **argv)
         else
             printf("loss=%.6f%s samples=%lld split=%s\n", result.loss, accuracy, (long long)result.samples, split);
     }
-    if (run.family)
-        run.family->teardown(&run);
-    if (run.job)
-        ct_job_free(run.job);
+    ct_run_free(&run);
     ct_world_finalize(&world);
     return status;
 }

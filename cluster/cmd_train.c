@@ -153,20 +153,13 @@ int ct_cmd_train(int argc, char **argv)
     if (ct_world_init(&world, &argc, &argv, &err) != CT_OK)
         return ct_report_error(err.msg);
     ct_run run;
-    memset(&run, 0, sizeof run);
-    run.world = &world;
+    ct_run_init(&run, &world);
     train_args args;
     int rc = parse_args(argc, argv, &args, &err);
     if (rc == CT_OK)
         rc = train(&run, &args, &err);
     int status = rc == CT_OK ? 0 : ct_runtime_fail(&world, &err);
-    if (run.family)
-        run.family->teardown(&run);
-    ct_shard_free(&run.train);
-    ct_free(run.metrics);
-    ct_free(run.job_yaml);
-    if (run.job)
-        ct_job_free(run.job);
+    ct_run_free(&run);
     ct_world_finalize(&world);
     return status;
 }

@@ -56,6 +56,13 @@ struct ct_run {
     char *metrics;           /* metrics.jsonl so far (rank 0) */
 };
 
+/* A run with nothing in it yet, on an initialised world. */
+void ct_run_init(ct_run *run, ct_world *world);
+
+/* Frees whatever a run holds (the family's state, the training shard, the
+ * job, metrics); safe on a run that failed at any point of its set-up. */
+void ct_run_free(ct_run *run);
+
 /* The family a job asks for. */
 const ct_family *ct_family_for(const ct_job *job);
 

@@ -141,26 +141,29 @@ static const char *field(char *buf, size_t size, const char *path, const char *t
  * path and type of the check_* functions below). */
 #define CT_FIELD(name) field(sub, sizeof sub, path, type, name)
 
-static int check_conv2d(const checker *c, const char *path, const Ctrain__Conv2d *m)
+/* The fields conv2d and conv_transpose2d share. */
+static int check_conv_window(const checker *c, const char *path, const char *type, uint64_t in_channels,
+                             uint64_t out_channels, uint64_t kernel_size, uint64_t stride, uint64_t padding)
 {
-    const char *type = "conv2d";
     char sub[sizeof ((ct_path *)0)->s + 64];
-    if (size_in(c, CT_FIELD("in_channels"), m->in_channels, 0) ||
-        size_in(c, CT_FIELD("out_channels"), m->out_channels, 1) ||
-        size_in(c, CT_FIELD("kernel_size"), m->kernel_size, 1) || size_in(c, CT_FIELD("stride"), m->stride, 1) ||
-        size_in(c, CT_FIELD("padding"), m->padding, 0))
+    if (size_in(c, CT_FIELD("in_channels"), in_channels, 0) || size_in(c, CT_FIELD("out_channels"), out_channels, 1) ||
+        size_in(c, CT_FIELD("kernel_size"), kernel_size, 1) || size_in(c, CT_FIELD("stride"), stride, 1) ||
+        size_in(c, CT_FIELD("padding"), padding, 0))
         return CT_ERR;
     return CT_OK;
+}
+
+static int check_conv2d(const checker *c, const char *path, const Ctrain__Conv2d *m)
+{
+    return check_conv_window(c, path, "conv2d", m->in_channels, m->out_channels, m->kernel_size, m->stride,
+                             m->padding);
 }
 
 static int check_conv_transpose2d(const checker *c, const char *path, const Ctrain__ConvTranspose2d *m)
 {
     const char *type = "conv_transpose2d";
     char sub[sizeof ((ct_path *)0)->s + 64];
-    if (size_in(c, CT_FIELD("in_channels"), m->in_channels, 0) ||
-        size_in(c, CT_FIELD("out_channels"), m->out_channels, 1) ||
-        size_in(c, CT_FIELD("kernel_size"), m->kernel_size, 1) || size_in(c, CT_FIELD("stride"), m->stride, 1) ||
-        size_in(c, CT_FIELD("padding"), m->padding, 0))
+    if (check_conv_window(c, path, type, m->in_channels, m->out_channels, m->kernel_size, m->stride, m->padding))
         return CT_ERR;
     if (m->output_padding >= m->stride) /* PyTorch: smaller than stride (or dilation, which is 1) */
         return bad(c, CT_FIELD("output_padding"), "expected an integer smaller than stride (%llu), found %llu%s",

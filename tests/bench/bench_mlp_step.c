@@ -8,10 +8,10 @@
  * loss, backward, optimizer step. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <cblas.h>
 
+#include "bench_step.h"
 #include "engine/alloc.h"
 #include "engine/layers.h"
 #include "engine/loss.h"
@@ -19,13 +19,6 @@
 #include "engine/optim.h"
 
 enum { BATCH = 128, IN = 784, CLASSES = 10 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -58,37 +51,17 @@ int main(int argc, char **argv)
     }
     float *x = CT_ALLOC_ARRAY(float, BATCH * IN);
     int32_t *labels = CT_ALLOC_ARRAY(int32_t, BATCH);
-    float *dout = CT_ALLOC_ARRAY(float, BATCH * CLASSES);
     for (int i = 0; i < BATCH * IN; i++)
         x[i] = ct_rng_uniform(&rng);
     for (int i = 0; i < BATCH; i++)
         labels[i] = (int32_t)ct_rng_below(&rng, CLASSES);
     ct_target target = {.labels = labels, .values = NULL};
 
-    double loss = 0.0, best = 1e30, total = 0.0;
-    for (int r = -1; r < reps; r++) {
-        int count = r < 0 ? warmup : steps;
-        double t0 = now();
-        for (int s = 0; s < count; s++) {
-            ct_net_zero_grads(&net);
-            const float *out = ct_net_forward(&net, x, BATCH, NULL);
-            loss = ct_loss_compute(CT_LOSS_CROSS_ENTROPY, out, &target, BATCH, CLASSES, BATCH, dout);
-            ct_net_backward(&net, x, dout, BATCH, NULL);
-            ct_optim_step(&opt, net.params, net.grads);
-        }
-        double dt = now() - t0;
-        if (r >= 0) {
-            best = dt < best ? dt : best;
-            total += dt;
-        }
-    }
-    printf("ctrain  mlp 784-256-128-10 batch %d: %d steps, best %.3f ms/step, %.0f samples/s "
-           "(mean %.0f samples/s), final loss %.4f\n",
-           BATCH, steps, 1e3 * best / steps, BATCH * steps / best, BATCH * steps * reps / total, loss);
+    ct_bench_step bench = {&net, &opt, CT_LOSS_CROSS_ENTROPY, x, &target, BATCH, CLASSES};
+    ct_bench_train_steps("mlp 784-256-128-10", &bench, steps, warmup, reps);
 
     ct_free(x);
     ct_free(labels);
-    ct_free(dout);
     ct_optim_free(&opt);
     ct_net_free(&net);
     return 0;

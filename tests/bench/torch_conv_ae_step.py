@@ -12,10 +12,11 @@ samples/s in the same format as bench_conv_ae_step.
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tests/bench/torch_conv_ae_step.py [steps]
 """
 import sys
-import time
 
 import torch
 from torch import nn
+
+from torch_step import time_steps
 
 
 def main():
@@ -33,30 +34,7 @@ def main():
     loss_fn = nn.MSELoss()
     x = torch.rand(batch, 1, 28, 28)
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), x)
-        loss.backward()
-        opt.step()
-        return loss
-
-    for _ in range(warmup):
-        step()
-    best = float("inf")
-    total = 0.0
-    reps = 3
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            loss = step()
-        loss.item()
-        dt = time.perf_counter() - t0
-        best = min(best, dt)
-        total += dt
-    print("torch   conv autoencoder 1x28x28 batch %d: %d steps, best %.3f ms/step, "
-          "%.0f samples/s (mean %.0f samples/s), final loss %.4f"
-          % (batch, steps, 1e3 * best / steps, batch * steps / best,
-             batch * steps * reps / total, loss.item()))
+    time_steps("conv autoencoder 1x28x28", model, opt, loss_fn, x, x, steps, warmup)
 
 
 if __name__ == "__main__":

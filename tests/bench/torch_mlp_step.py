@@ -6,9 +6,10 @@ thread. Prints samples/s in the same format as bench_mlp_step.
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tests/bench/torch_mlp_step.py [steps]
 """
 import sys
-import time
 
 import torch
+
+from torch_step import time_steps
 
 
 def main():
@@ -26,30 +27,7 @@ def main():
     x = torch.rand(batch, 784)
     y = torch.randint(0, 10, (batch,))
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    for _ in range(warmup):
-        step()
-    best = float("inf")
-    total = 0.0
-    reps = 3
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            loss = step()
-        loss.item()
-        dt = time.perf_counter() - t0
-        best = min(best, dt)
-        total += dt
-    print("torch   mlp 784-256-128-10 batch %d: %d steps, best %.3f ms/step, "
-          "%.0f samples/s (mean %.0f samples/s)"
-          % (batch, steps, 1e3 * best / steps, batch * steps / best,
-             batch * steps * reps / total))
+    time_steps("mlp 784-256-128-10", model, opt, loss_fn, x, y, steps, warmup)
 
 
 if __name__ == "__main__":

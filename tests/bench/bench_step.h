@@ -1,0 +1,25 @@
+/* The timing loop every engine benchmark shares: a 1-rank training step
+ * (zero the gradients, forward, loss, backward, optimizer step), timed over
+ * `reps` runs of `steps` steps after `warmup` steps, printed in the format
+ * of the PyTorch twins (torch_step.py): "best X ms/step, Y samples/s". */
+#ifndef CT_BENCH_STEP_H
+#define CT_BENCH_STEP_H
+
+#include "engine/loss.h"
+#include "engine/net.h"
+#include "engine/optim.h"
+
+typedef struct ct_bench_step {
+    ct_net *net;
+    ct_optim *optim;
+    ct_loss_type loss;
+    const float *inputs;      /* [batch, in] */
+    const ct_target *target;
+    int64_t batch;
+    int64_t out_dim;          /* numel of the net's output per sample */
+} ct_bench_step;
+
+/* Runs and prints the benchmark; label names the workload. */
+void ct_bench_train_steps(const char *label, const ct_bench_step *b, int steps, int warmup, int reps);
+
+#endif

@@ -1,0 +1,28 @@
+"""The timing loop the PyTorch twins share, in bench_step.c's format: a
+training step (zero_grad, forward, loss, backward, step), timed over `reps`
+runs of `steps` steps after `warmup` steps, one thread."""
+import time
+
+
+def time_steps(label, model, opt, loss_fn, x, y, steps, warmup, reps=3):
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(warmup):
+        step()
+    best, total = float("inf"), 0.0
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            loss = step()
+        loss.item()
+        dt = time.perf_counter() - t0
+        best, total = min(best, dt), total + dt
+    batch = x.shape[0]
+    print("torch   %s batch %d: %d steps, best %.3f ms/step, %.0f samples/s (mean %.0f samples/s), final loss %.4f"
+          % (label, batch, steps, 1e3 * best / steps, batch * steps / best, batch * steps * reps / total,
+             loss.item()))
