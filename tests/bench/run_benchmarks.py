@@ -1,18 +1,16 @@
-"""All of issue 2's speed figures, side by side in one run (ratios, since
+"""All the speed figures, side by side in one run (ratios, since
 the machine is noisy). Usage, after building into BUILD (default build/):
 
     /usr/bin/python3 tests/bench/run_benchmarks.py [BUILD]
 
-1. engine training step vs PyTorch (MLP 784-256-128-10, batch 128, SGD
-   momentum, one thread each): bench_mlp_step vs torch_mlp_step.py;
-   1b. the same for a convolutional autoencoder (conv2d / conv_transpose2d,
-   MSE, Adam): bench_conv_ae_step vs torch_conv_ae_step.py;
+1. engine training steps vs PyTorch, batch 128, one thread each:
+   bench_X_step vs torch_X_step.py for the MLP 784-256-128-10 (SGD
+   momentum), a dense autoencoder and a convolutional one (Adam, MSE);
 2. weak scaling of `ctrain train` on Fashion-MNIST: 128 samples per rank,
    1 rank vs 2 ranks (one BLAS thread each), global samples/s;
 3. the data reader (data store exchange, bench_datastore) vs what training
    consumes, both at 2 ranks with a global batch of 256.
 """
-import json
 import os
 import re
 import subprocess
@@ -53,14 +51,15 @@ def train_rate(data, ranks, batch, steps, tmp):
 
 def main():
     print(f"# benchmarks, {os.cpu_count()} cores, build {BUILD}")
-    ours = rate(sh([os.path.join(BUILD, "tests", "bench", "bench_mlp_step"), "300"]))
-    torch = rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_mlp_step.py"), "300"]))
-    print(f"1. MLP training step, batch 128, 1 thread: ctrain {ours:.0f} samples/s, PyTorch {torch:.0f} "
-          f"samples/s: ratio {ours / torch:.2f} (target >= 1.2)")
-    ours = rate(sh([os.path.join(BUILD, "tests", "bench", "bench_conv_ae_step"), "100"]))
-    torch = rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_conv_ae_step.py"), "100"]))
-    print(f"1b. conv autoencoder training step, batch 128, 1 thread: ctrain {ours:.0f} samples/s, PyTorch "
-          f"{torch:.0f} samples/s: ratio {ours / torch:.2f} (target >= 1.0, aim 1.5)")
+    for label, name, steps, target in (("1. MLP 784-256-128-10, SGD momentum", "mlp", 300, "target >= 1.2"),
+                                       ("1b. dense AE 784-256-64-256-784, Adam", "dense_ae", 300, "target >= 1.0"),
+                                       ("1c. conv AE (conv/conv_transpose), Adam", "conv_ae", 100,
+                                        "target >= 1.0, aim 1.5")):
+        ours = rate(sh([os.path.join(BUILD, "tests", "bench", f"bench_{name}_step"), str(steps)]))
+        torch = rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", f"torch_{name}_step.py"),
+                         str(steps)]))
+        print(f"{label}, batch 128, 1 thread: ctrain {ours:.0f} samples/s, PyTorch {torch:.0f} samples/s: "
+              f"ratio {ours / torch:.2f} ({target})")
 
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "fashion.h5")
