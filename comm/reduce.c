@@ -33,33 +33,17 @@ int ct_broadcast_floats(const ct_world *world, float *buf, size_t n, ct_error *e
     return ct_broadcast_bytes(world, buf, n * sizeof(float), 0, err);
 }
 
-/* Buckets in flight at once; a larger buffer goes in several waves, so the
- * step never allocates request arrays. */
-enum { MAX_BUCKETS_IN_FLIGHT = 64 };
-
 int ct_allreduce_floats(const ct_world *world, float *buf, size_t n, size_t bucket_floats, ct_error *err)
 {
     if (world->size == 1 || n == 0)
         return CT_OK;
     bucket_floats = clamp_to_int(bucket_floats ? bucket_floats : n);
-    MPI_Request requests[MAX_BUCKETS_IN_FLIGHT];
-    size_t end = n;
-    while (end > 0) {
-        int started = 0, rc = MPI_SUCCESS;
-        while (end > 0 && started < MAX_BUCKETS_IN_FLIGHT && rc == MPI_SUCCESS) {
-            size_t begin = end > bucket_floats ? end - bucket_floats : 0;
-            rc = MPI_Iallreduce(MPI_IN_PLACE, buf + begin, (int)(end - begin), MPI_FLOAT, MPI_SUM, world->comm,
-                                &requests[started]);
-            if (rc == MPI_SUCCESS) {
-                started++;
-                end = begin;
-            }
-        }
-        int wait_rc = MPI_Waitall(started, requests, MPI_STATUSES_IGNORE);
+    for (size_t end = n; end > 0;) {
+        size_t begin = end > bucket_floats ? end - bucket_floats : 0;
+        int rc = MPI_Allreduce(MPI_IN_PLACE, buf + begin, (int)(end - begin), MPI_FLOAT, MPI_SUM, world->comm);
         if (rc != MPI_SUCCESS)
-            return mpi_fail(err, "MPI_Iallreduce of gradients", rc);
-        if (wait_rc != MPI_SUCCESS)
-            return mpi_fail(err, "MPI_Waitall of gradient buckets", wait_rc);
+            return mpi_fail(err, "MPI_Allreduce of gradients", rc);
+        end = begin;
     }
     return CT_OK;
 }

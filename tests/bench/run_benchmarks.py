@@ -11,6 +11,7 @@ the machine is noisy). Usage, after building into BUILD (default build/):
 3. the data reader (data store exchange, bench_datastore) vs what training
    consumes, both at 2 ranks with a global batch of 256.
 """
+import json
 import os
 import re
 import subprocess
@@ -21,7 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 CTRAIN = os.path.join(BUILD, "cluster", "ctrain")
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_MCA_btl="self,vader")
-MPI = ["mpirun", "--oversubscribe", "--bind-to", "none"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
+# mpirun's default binding (a core per rank): unbound ranks migrate and scale worse here.
+MPI = ["mpirun"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
 
 
 def sh(cmd):
@@ -35,18 +37,14 @@ def rate(text):
     return float(re.search(r"best [0-9.]+ ms/step, ([0-9.]+) samples/s", text).group(1))
 
 
-def train_rate(data, ranks, batch, steps, tmp):
-    run_dir = os.path.join(tmp, f"np{ranks}")
-    cmd = MPI + ["-np", str(ranks), CTRAIN, "train", "jobs/fashion_mlp.yaml", "--run-dir", run_dir,
-                 "--set", f"data.path={data}", "--set", f"train.batch_size={batch}",
-                 "--set", "train.epochs=1", "--set", f"train.max_steps={steps}", "--set", "output.progress=none"]
-    sh(cmd)
-    with open(os.path.join(run_dir, "checkpoints", "latest")) as f:
-        ckpt = os.path.join(run_dir, "checkpoints", f.read().strip())
-    # The training time of the steps is in the checkpoint's state: epoch_samples / epoch_seconds.
-    import h5py
-    with h5py.File(ckpt, "r") as f:
-        return f["state"].attrs["epoch_samples"] / f["state"].attrs["epoch_seconds"]
+def train_rate(data, ranks, batch, tmp):
+    """Training samples/s of `ctrain train` (best of 2 epochs, from metrics.jsonl)."""
+    run_dir = tempfile.mkdtemp(dir=tmp)
+    sh(MPI + ["-np", str(ranks), CTRAIN, "train", "jobs/fashion_mlp.yaml", "--run-dir", run_dir,
+              "--set", f"data.path={data}", "--set", f"train.batch_size={batch}",
+              "--set", "train.epochs=2", "--set", "output.progress=none"])
+    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+        return max(json.loads(line)["samples_per_s"] for line in f)
 
 
 def main():
@@ -64,8 +62,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "fashion.h5")
         sh([CTRAIN, "data", "import", "fashion-mnist", "--out", data])
-        one = train_rate(data, 1, 128, 400, tmp)
-        two = train_rate(data, 2, 256, 200, tmp)
+        # Best of three, interleaved: other load on the machine hits both sides alike.
+        one, two = 0.0, 0.0
+        for _ in range(3):
+            one = max(one, train_rate(data, 1, 128, tmp))
+            two = max(two, train_rate(data, 2, 256, tmp))
         print(f"2. weak scaling, 128 samples per rank: 1 rank {one:.0f} samples/s, 2 ranks {two:.0f} samples/s: "
               f"ratio {two / one:.2f} (target >= 1.8)")
         out = sh(MPI + ["-np", "2", os.path.join(BUILD, "tests", "bench", "bench_datastore"), data, "256", "2000"])

@@ -19,7 +19,7 @@ run(["train", job, "--run-dir", single] + steps)
 again = os.path.join(d, "np2-again")
 run(["train", job, "--run-dir", again] + steps, np_=2)
 
-# ~100 gradient buckets of 524 floats: more than the 64 kept in flight at once.
+# ~100 gradient buckets of 524 floats instead of one.
 buckets = os.path.join(d, "np2-small-buckets")
 run(["train", job, "--run-dir", buckets, "--set", "train.bucket_mb=0.002"] + steps, np_=2)
 
