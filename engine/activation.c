@@ -214,8 +214,8 @@ CT_ACT_OPS(unknown_ops, "activation"); /* build() fails naming the kind */
 
 ct_layer *ct_activation_create(ct_activation kind, float param)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_act *a = ct_calloc(1, sizeof *a);
+    ct_layer *l = ct_layer_new(NULL, sizeof(ct_act));
+    ct_act *a = l->impl;
     a->kind = kind;
     a->param = param;
     switch (kind) {
@@ -228,6 +228,5 @@ ct_layer *ct_activation_create(ct_activation kind, float param)
     case CT_ACT_LOG_SOFTMAX: l->ops = &log_softmax_ops; break;
     default: l->ops = &unknown_ops; break;
     }
-    l->impl = a;
     return l;
 }

@@ -227,14 +227,12 @@ CT_BN_OPS(batch_norm2d_ops, "batch_norm2d");
 static ct_layer *batch_norm_create(const ct_layer_ops *ops, bool image, int64_t num_features, float eps,
                                    float momentum)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_batch_norm *bn = ct_calloc(1, sizeof *bn);
+    ct_layer *l = ct_layer_new(ops, sizeof(ct_batch_norm));
+    ct_batch_norm *bn = l->impl;
     bn->c = num_features;
     bn->eps = eps;
     bn->momentum = momentum;
     bn->image = image;
-    l->ops = ops;
-    l->impl = bn;
     return l;
 }
 

@@ -184,15 +184,13 @@ static const ct_layer_ops conv2d_ops = {
 ct_layer *ct_conv2d_create(int64_t in_channels, int64_t out_channels, int64_t kernel_size, int64_t stride,
                            int64_t padding, bool bias)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_conv2d *cv = ct_calloc(1, sizeof *cv);
+    ct_layer *l = ct_layer_new(&conv2d_ops, sizeof(ct_conv2d));
+    ct_conv2d *cv = l->impl;
     cv->in_c = in_channels;
     cv->out_c = out_channels;
     cv->k = kernel_size;
     cv->stride = stride;
     cv->pad = padding;
     cv->has_bias = bias;
-    l->ops = &conv2d_ops;
-    l->impl = cv;
     return l;
 }

@@ -218,8 +218,8 @@ static const ct_layer_ops convt_ops = {
 ct_layer *ct_conv_transpose2d_create(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                                      int64_t stride, int64_t padding, int64_t output_padding, bool bias)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_conv_transpose2d *ct = ct_calloc(1, sizeof *ct);
+    ct_layer *l = ct_layer_new(&convt_ops, sizeof(ct_conv_transpose2d));
+    ct_conv_transpose2d *ct = l->impl;
     ct->in_c = in_channels;
     ct->out_c = out_channels;
     ct->k = kernel_size;
@@ -227,7 +227,5 @@ ct_layer *ct_conv_transpose2d_create(int64_t in_channels, int64_t out_channels, 
     ct->pad = padding;
     ct->out_pad = output_padding;
     ct->has_bias = bias;
-    l->ops = &convt_ops;
-    l->impl = ct;
     return l;
 }

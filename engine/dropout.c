@@ -86,10 +86,8 @@ static const ct_layer_ops dropout_ops = {
 
 ct_layer *ct_dropout_create(float p)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_dropout *d = ct_calloc(1, sizeof *d);
+    ct_layer *l = ct_layer_new(&dropout_ops, sizeof(ct_dropout));
+    ct_dropout *d = l->impl;
     d->p = p;
-    l->ops = &dropout_ops;
-    l->impl = d;
     return l;
 }

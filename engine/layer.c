@@ -7,6 +7,14 @@
 
 #include "engine/alloc.h"
 
+ct_layer *ct_layer_new(const ct_layer_ops *ops, size_t impl_size)
+{
+    ct_layer *l = ct_calloc(1, sizeof *l);
+    l->ops = ops;
+    l->impl = ct_calloc(1, impl_size);
+    return l;
+}
+
 int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, bool trainable)
 {
     if (l->nparams >= CT_MAX_LAYER_PARAMS)

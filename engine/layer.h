@@ -76,6 +76,10 @@ struct ct_layer {
     float *workspace;            /* set by ct_net_build */
 };
 
+/* A new layer of a type: ops, and a zeroed impl of impl_size bytes for the
+ * type's own struct. For the types' constructors. */
+ct_layer *ct_layer_new(const ct_layer_ops *ops, size_t impl_size);
+
 /* Declares a parameter during build(); returns its index in l->params, or
  * -1 when the layer already has CT_MAX_LAYER_PARAMS. */
 int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, bool trainable);

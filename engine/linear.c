@@ -109,12 +109,10 @@ static const ct_layer_ops linear_ops = {
 
 ct_layer *ct_linear_create(int64_t in_features, int64_t out_features, bool bias)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_linear *lin = ct_calloc(1, sizeof *lin);
+    ct_layer *l = ct_layer_new(&linear_ops, sizeof(ct_linear));
+    ct_linear *lin = l->impl;
     lin->in = in_features;
     lin->out = out_features;
     lin->has_bias = bias;
-    l->ops = &linear_ops;
-    l->impl = lin;
     return l;
 }

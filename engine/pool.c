@@ -213,13 +213,11 @@ static const ct_layer_ops avg_pool_ops = {
 
 static ct_layer *pool_create(const ct_layer_ops *ops, int64_t kernel_size, int64_t stride, int64_t padding)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_pool *p = ct_calloc(1, sizeof *p);
+    ct_layer *l = ct_layer_new(ops, sizeof(ct_pool));
+    ct_pool *p = l->impl;
     p->k = kernel_size;
     p->stride = stride;
     p->pad = padding;
-    l->ops = ops;
-    l->impl = p;
     return l;
 }
 

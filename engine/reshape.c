@@ -100,11 +100,9 @@ CT_RESHAPE_OPS(unflatten_ops, "unflatten", unflatten_build);
 
 static ct_layer *reshape_create(const ct_layer_ops *ops, ct_shape shape)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_reshape *r = ct_calloc(1, sizeof *r);
+    ct_layer *l = ct_layer_new(ops, sizeof(ct_reshape));
+    ct_reshape *r = l->impl;
     r->shape = shape;
-    l->ops = ops;
-    l->impl = r;
     return l;
 }
 

@@ -101,10 +101,8 @@ static const ct_layer_ops upsample_ops = {
 
 ct_layer *ct_upsample_create(int64_t scale_factor)
 {
-    ct_layer *l = ct_calloc(1, sizeof *l);
-    ct_upsample *u = ct_calloc(1, sizeof *u);
+    ct_layer *l = ct_layer_new(&upsample_ops, sizeof(ct_upsample));
+    ct_upsample *u = l->impl;
     u->scale = scale_factor;
-    l->ops = &upsample_ops;
-    l->impl = u;
     return l;
 }
