@@ -19,29 +19,13 @@
 
 #include "engine/alloc.h"
 #include "engine/loss.h"
+#include "fixture.h"
 #include "testlib.h"
 
 #define RTOL 1e-4
 #define ATOL 1e-6
 
 static double worst_rel; /* largest |got - want| / |want| over values >= 1e-3 */
-
-static hid_t open_fixture(void)
-{
-    const char *dir = getenv("CT_SOURCE_DIR");
-    char path[4096];
-    if (dir && dir[0])
-        snprintf(path, sizeof path, "%s/tests/fixtures/layer_parity.h5", dir);
-    else
-        snprintf(path, sizeof path, "%s/layer_parity.h5", CT_FIXTURE_DIR);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        print_error("cannot open %s (regenerate it with /usr/bin/python3 tests/fixtures/make_layer_parity.py)\n",
-                    path);
-        fail();
-    }
-    return f;
-}
 
 static bool has_link(hid_t g, const char *name)
 {
@@ -375,7 +359,7 @@ static herr_t run_case(hid_t root, const char *name, const H5L_info_t *info, voi
 static void test_layers_and_losses_match_pytorch(void **state)
 {
     (void)state;
-    hid_t f = open_fixture();
+    hid_t f = ct_test_open_fixture("layer_parity");
     run_log log = {0};
     assert_true(H5Literate(f, H5_INDEX_NAME, H5_ITER_INC, NULL, run_case, &log) >= 0);
     for (int i = 0; i < NREQUIRED; i++)

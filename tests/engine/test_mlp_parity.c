@@ -15,27 +15,11 @@
 #include "engine/alloc.h"
 #include "engine/loss.h"
 #include "engine/optim.h"
+#include "fixture.h"
 #include "testlib.h"
 
 /* Mirrors LAYERS, BATCH and STEPS in make_mlp_parity.py. */
 enum { IN = 12, H1 = 10, H2 = 8, OUT = 4, BATCH = 6, STEPS = 3 };
-
-static hid_t open_fixture(void)
-{
-    const char *dir = getenv("CT_SOURCE_DIR");
-    char path[4096];
-    if (dir && dir[0])
-        snprintf(path, sizeof path, "%s/tests/fixtures/mlp_parity.h5", dir);
-    else
-        snprintf(path, sizeof path, "%s/mlp_parity.h5", CT_FIXTURE_DIR);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        print_error("cannot open %s (regenerate it with /usr/bin/python3 tests/fixtures/make_mlp_parity.py)\n",
-                    path);
-        fail();
-    }
-    return f;
-}
 
 /* Reads the dataset at path, which must hold exactly count elements. */
 static void read_dataset(hid_t f, const char *path, hid_t type, void *buf, size_t count)
@@ -104,7 +88,7 @@ static int compare_param(void *ctx, const ct_layer *layer, const ct_param *param
 
 static void run(const char *group)
 {
-    hid_t f = open_fixture();
+    hid_t f = ct_test_open_fixture("mlp_parity");
     ct_net net;
     ct_net_init(&net, "");
     t_add_linear_act(&net, IN, H1, CT_ACT_RELU, 0);
