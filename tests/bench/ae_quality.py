@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--only", choices=sorted(ARCHS))
     ap.add_argument("--data", default=os.path.join(ROOT, "data", "fashion-mnist.h5"))
     args = ap.parse_args()
-    ctrain = os.path.join(os.path.abspath(args.build), "cluster", "ctrain")
+    ctrain = os.path.join(os.path.abspath(args.build), "ctrain")
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         if not os.path.exists(args.data):

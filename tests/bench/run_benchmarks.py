@@ -20,7 +20,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
-CTRAIN = os.path.join(BUILD, "cluster", "ctrain")
+CTRAIN = os.path.join(BUILD, "ctrain")
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_MCA_btl="self,vader")
 # mpirun's default binding (a core per rank): unbound ranks migrate and scale worse here.
 MPI = ["mpirun"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
