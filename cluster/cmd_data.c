@@ -1,9 +1,11 @@
 /* ctrain data import fashion-mnist [--from DIR] --out FILE.h5
  * ctrain data inspect FILE.h5 */
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cluster/commands.h"
+#include "cluster/fsutil.h"
 #include "datasets/importers.h"
 
 static int import(int argc, char **argv)
@@ -29,6 +31,10 @@ static int import(int argc, char **argv)
     }
     if (!out)
         return ct_report_error("data import: --out FILE.h5 is required");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", out);
+    if (ct_mkdirs(dirname(dir), &err) != CT_OK) /* --out data/x.h5 in a fresh clone */
+        return ct_report_error(err.msg);
     if (ct_import_fashion_mnist(from, out, stdout, &err) != CT_OK)
         return ct_report_error(err.msg);
     return 0;
