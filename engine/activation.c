@@ -5,6 +5,7 @@
 
 #include "engine/alloc.h"
 #include "engine/layers.h"
+#include "engine/logsumexp.h"
 
 typedef struct ct_act {
     ct_activation kind;
@@ -93,12 +94,8 @@ static void log_softmax_forward(float *y, const float *x, int64_t rows, int64_t 
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * dim;
         float *yr = y + r * dim;
-        float m = xr[0];
-        for (int64_t j = 1; j < dim; j++)
-            m = xr[j] > m ? xr[j] : m;
-        double sum = 0.0;
-        for (int64_t j = 0; j < dim; j++)
-            sum += exp((double)xr[j] - m);
+        float m;
+        double sum = ct_sum_exp_shifted(xr, dim, &m);
         /* (x - m) is exact where it matters; x - (m + log sum) would round
          * m + log sum to float first, losing log sum's digits. */
         float log_sum = (float)log(sum);
@@ -127,9 +124,7 @@ static void softmax_forward(float *y, const float *x, int64_t rows, int64_t dim)
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * dim;
         float *yr = y + r * dim;
-        float m = xr[0];
-        for (int64_t j = 1; j < dim; j++)
-            m = xr[j] > m ? xr[j] : m;
+        float m = ct_row_max(xr, dim);
         double sum = 0.0;
         for (int64_t j = 0; j < dim; j++) {
             yr[j] = expf(xr[j] - m);

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "engine/logsumexp.h"
+
 /* Cross-entropy over logits [n, classes]: log-sum-exp shifted by the row's
  * max; dout = (softmax - onehot) / global_n. */
 static double cross_entropy(const float *logits, const int32_t *labels, int64_t n, int64_t classes,
@@ -22,12 +24,8 @@ static double cross_entropy(const float *logits, const int32_t *labels, int64_t 
                     d[j] = 0.0f;
             continue;
         }
-        float m = x[0];
-        for (int64_t j = 1; j < classes; j++)
-            m = x[j] > m ? x[j] : m;
-        double z = 0.0;
-        for (int64_t j = 0; j < classes; j++)
-            z += exp((double)x[j] - m);
+        float m;
+        double z = ct_sum_exp_shifted(x, classes, &m);
         double lse = m + log(z);
         sum += lse - x[label];
         if (d) {
