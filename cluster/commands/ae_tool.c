@@ -1,0 +1,103 @@
+#include "cluster/commands/ae_tool.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cluster/commands/commands.h"
+#include "datasets/h5util.h"
+#include "engine/alloc.h"
+
+#define COMMON_OPTIONS 3
+#define MAX_EXTRA 8
+
+int ct_ae_tool_parse(int argc, char **argv, ct_restore_source *src, const ct_option *extra, int nextra,
+                     ct_error *err)
+{
+    memset(src, 0, sizeof *src);
+    ct_option options[COMMON_OPTIONS + MAX_EXTRA] = {
+        {"--data", &src->data, NULL},
+        {"--split", &src->split, NULL},
+        {"--job", &src->job, NULL},
+    };
+    if (nextra > MAX_EXTRA)
+        return ct_fail(err, "%s: too many options in its table", argv[0]);
+    memcpy(options + COMMON_OPTIONS, extra, (size_t)nextra * sizeof *extra);
+    return ct_options_parse(argc, argv, options, COMMON_OPTIONS + nextra, &src->checkpoint, "checkpoint", err);
+}
+
+int ct_ae_tool_open(ct_ae_tool *t, const char *command, const ct_restore_source *src, bool labels, ct_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->command = command;
+    if (ct_world_init(&t->world, NULL, NULL, err) != CT_OK)
+        return CT_ERR;
+    t->world_up = true;
+    if (t->world.size > 1)
+        return ct_fail(err, "%s runs as one process: start it without mpirun (found %d ranks)", command,
+                       t->world.size);
+    ct_run_init(&t->run, &t->world);
+    t->run.eval_labels = labels;
+    if (ct_restore_for_eval(&t->run, src, &ct_autoencoder_family, t->origin, sizeof t->origin, err) != CT_OK)
+        return ct_fail_context(err, "%s", command);
+    t->ae = ct_autoencoder_of(&t->run, &t->split);
+    return CT_OK;
+}
+
+float *ct_ae_tool_codes(ct_ae_tool *t)
+{
+    const ct_shard *s = t->split;
+    int64_t chunk = t->run.job->train->eval_batch_size, latent = t->ae->latent_size;
+    float *codes = CT_ALLOC_ARRAY(float, (size_t)s->nrows * (size_t)latent);
+    ct_pass pass = {CT_MODE_EVAL, t->run.job->seed, 0, 0};
+    for (int64_t row = 0; row < s->nrows; row += chunk) {
+        int64_t n = s->nrows - row < chunk ? s->nrows - row : chunk;
+        const float *z = ct_net_forward(&t->ae->encoder, s->inputs + row * s->sample_size, n, &pass);
+        memcpy(codes + row * latent, z, (size_t)(n * latent) * sizeof *codes);
+    }
+    return codes;
+}
+
+/* Best effort: a file without names, or with unreadable ones, gets numbers. */
+static void read_class_names(ct_ae_tool *t)
+{
+    const Ctrain__Data *d = t->run.job->data;
+    char path[1024];
+    ct_error ignored;
+    t->class_names_read = true;
+    hid_t file = ct_h5_open_file(d->path, H5F_ACC_RDONLY, &ignored);
+    if (file < 0)
+        return;
+    snprintf(path, sizeof path, "/%s/%s", d->test_split, d->target);
+    hid_t set = ct_h5_open_dataset(file, d->path, path, &ignored);
+    if (set >= 0 && ct_h5_has_attr(set, "class_names") &&
+        ct_h5_attr_strings(set, "class_names", &t->class_names, &t->nclass_names, &ignored) != CT_OK) {
+        t->class_names = NULL;
+        t->nclass_names = 0;
+    }
+    if (set >= 0)
+        H5Dclose(set);
+    H5Fclose(file);
+}
+
+const char *ct_ae_tool_class_name(ct_ae_tool *t, int32_t label, char *buf, size_t size)
+{
+    if (!t->class_names_read)
+        read_class_names(t);
+    if (label >= 0 && (size_t)label < t->nclass_names)
+        return t->class_names[label];
+    snprintf(buf, size, "%d", (int)label);
+    return buf;
+}
+
+int ct_ae_tool_close(ct_ae_tool *t, int rc, const ct_error *err)
+{
+    int status = 0;
+    if (rc != CT_OK)
+        status = t->world.rank == 0 ? ct_report_error(err->msg) : 1;
+    if (t->class_names)
+        ct_h5_free_strings(t->class_names, t->nclass_names);
+    ct_run_free(&t->run);
+    if (t->world_up)
+        ct_world_finalize(&t->world);
+    return status;
+}

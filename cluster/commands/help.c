@@ -1,0 +1,104 @@
+/* ctrain help [COMMAND] */
+#include <stdio.h>
+#include <string.h>
+
+#include "cluster/commands/commands.h"
+
+typedef struct help_topic {
+    const char *command;
+    const char *text;
+} help_topic;
+
+static const help_topic topics[] = {
+    {"train",
+     "usage: ctrain train JOB.yaml [--set PATH=VALUE]... [--run-dir DIR] [--init-from CKPT.h5]\n"
+     "       ctrain train [JOB.yaml] --resume RUN_DIR [--set PATH=VALUE]...\n"
+     "\n"
+     "Trains the job's model. Run it as is (one process), under mpirun -np N, or under srun.\n"
+     "  --set PATH=VALUE   override a job field, e.g. --set train.epochs=3 --set optimizer.lr=0.1\n"
+     "  --run-dir DIR      where to write job.yaml, metrics.jsonl and checkpoints/\n"
+     "                     (default: <output.runs_dir>/<name>-<date>-<time>)\n"
+     "  --resume RUN_DIR   continue from RUN_DIR/checkpoints/latest (job from RUN_DIR/job.yaml\n"
+     "                     unless JOB.yaml is given); bitwise identical at the same world size\n"
+     "  --init-from FILE   start from the /model/<name> tensors of a checkpoint or of a\n"
+     "                     PyTorch state_dict exported to HDF5\n"},
+    {"eval",
+     "usage: ctrain eval CKPT.h5 [--data FILE.h5] [--split NAME] [--json]\n"
+     "\n"
+     "Evaluates a checkpoint with the job stored in it, on the job's test split or --split,\n"
+     "of the job's data file or --data. Every sample counts once at any rank count.\n"
+     "Prints: loss=... accuracy=... samples=... split=... (no accuracy for an autoencoder)\n"},
+    {"reconstruct",
+     "usage: ctrain reconstruct CKPT.h5 --out FILE.png [--n 16] [--noise] [--data FILE.h5]\n"
+     "                          [--split NAME] [--job JOB.yaml]\n"
+     "\n"
+     "Draws the first n samples of the split (default: the job's test split) of an\n"
+     "autoencoder's checkpoint above their reconstructions, and prints their mean\n"
+     "reconstruction loss. Runs as one process.\n"
+     "  --noise           also show the corrupted inputs a denoising model is given (the\n"
+     "                    corruption its evaluation draws), between the two rows\n"
+     "  --data, --split   another data file or split than the checkpoint's job names\n"
+     "  --job JOB.yaml    the model of this job instead of the checkpoint's (a PyTorch\n"
+     "                    state_dict exported to /model/<name> datasets has no job)\n"},
+    {"embed",
+     "usage: ctrain embed CKPT.h5 --out FILE.h5 [--png FILE.png] [--data FILE.h5] [--split NAME]\n"
+     "                    [--job JOB.yaml]\n"
+     "\n"
+     "Writes the latent codes of every sample of the split, /latents [N, latent_size]\n"
+     "float32 and /labels [N] int32, computed from clean inputs. --png draws them in a\n"
+     "plane coloured by class: the codes themselves when latent_size is 2, else their\n"
+     "first two principal components. Runs as one process.\n"},
+    {"search",
+     "usage: ctrain search CKPT.h5 --query ROW --out FILE.png [--k 8] [--all] [--data FILE.h5]\n"
+     "                     [--split NAME] [--job JOB.yaml]\n"
+     "\n"
+     "Image search in latent space: the k samples of the split whose codes are nearest\n"
+     "(Euclidean) to the code of row ROW, drawn after it, framed green when of the\n"
+     "query's class and red when not. Prints the query's same-class hit rate.\n"
+     "  --all   also print the mean hit rate among k neighbours with every sample of the\n"
+     "          split as the query (an exact N x N search: seconds for 10000 samples)\n"},
+    {"data",
+     "usage: ctrain data import fashion-mnist [--from DIR] --out FILE.h5\n"
+     "       ctrain data inspect FILE.h5\n"
+     "\n"
+     "import reads the idx .gz files of Debian's dataset-fashion-mnist (default DIR:\n"
+     "/usr/share/datasets/fashion-mnist) into ctrain's HDF5 layout; inspect prints a\n"
+     "file's groups, datasets and attributes.\n"},
+    {"job",
+     "usage: ctrain job check JOB.yaml [--set PATH=VALUE]...\n"
+     "\n"
+     "Validates a job against jobs/job.proto and prints it resolved, defaults included.\n"},
+};
+
+static void overview(void)
+{
+    puts("usage: ctrain COMMAND [ARGS]\n"
+         "\n"
+         "commands:\n"
+         "  train JOB.yaml        train a model (single process, mpirun or srun)\n"
+         "  eval CKPT.h5          evaluate a checkpoint\n"
+         "  reconstruct CKPT.h5   draw an autoencoder's reconstructions (PNG)\n"
+         "  embed CKPT.h5         write an autoencoder's latent codes (HDF5, PNG scatter)\n"
+         "  search CKPT.h5        nearest neighbours in an autoencoder's latent space\n"
+         "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
+         "  job check JOB.yaml    validate a job and print it resolved\n"
+         "  help [COMMAND]        this text, or a command's\n"
+         "  --version             print the version\n");
+}
+
+int ct_cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        overview();
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
+        if (strcmp(argv[1], topics[i].command) == 0) {
+            fputs(topics[i].text, stdout);
+            return 0;
+        }
+    }
+    char msg[256];
+    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, data, job, help)", argv[1]);
+    return ct_report_error(msg);
+}

@@ -1,0 +1,165 @@
+/* ctrain train [JOB.yaml] [--set PATH=VALUE]... [--run-dir DIR] [--resume RUN_DIR] [--init-from CKPT.h5] */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster/commands/commands.h"
+#include "cluster/run/fsutil.h"
+#include "datasets/durable_file.h"
+#include "cluster/run/restore.h"
+#include "cluster/run/run.h"
+#include "cluster/run/runtime.h"
+#include "comm/agree.h"
+#include "comm/reduce.h"
+#include "engine/alloc.h"
+
+typedef struct train_args {
+    const char *job_path;
+    const char *sets[64];
+    size_t nsets;
+    const char *run_dir;
+    const char *resume;
+    const char *init_from;
+} train_args;
+
+static int parse_args(int argc, char **argv, train_args *a, ct_error *err)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char **target = NULL;
+        if (strcmp(arg, "--set") == 0) {
+            if (a->nsets == sizeof a->sets / sizeof a->sets[0])
+                return ct_fail(err, "train: too many --set options (at most 64)");
+            target = &a->sets[a->nsets++];
+        } else if (strcmp(arg, "--run-dir") == 0) {
+            target = &a->run_dir;
+        } else if (strcmp(arg, "--resume") == 0) {
+            target = &a->resume;
+        } else if (strcmp(arg, "--init-from") == 0) {
+            target = &a->init_from;
+        } else if (arg[0] == '-') {
+            return ct_fail(err, "train: unknown option '%s' (see 'ctrain help train')", arg);
+        } else if (!a->job_path) {
+            a->job_path = arg;
+            continue;
+        } else {
+            return ct_fail(err, "train: unexpected argument '%s' (one job file only)", arg);
+        }
+        if (i + 1 >= argc)
+            return ct_fail(err, "train: %s needs a value", arg);
+        *target = argv[++i];
+    }
+    if (!a->job_path && !a->resume)
+        return ct_fail(err, "train: no job file given (usage: ctrain train JOB.yaml [options])");
+    if (a->resume && a->init_from)
+        return ct_fail(err, "train: --resume and --init-from exclude each other");
+    if (a->resume && a->run_dir)
+        return ct_fail(err, "train: --resume continues in RUN_DIR; --run-dir is not allowed with it");
+    return CT_OK;
+}
+
+/* Loads the job: the file given, or the resumed run's resolved job. */
+static int load_job(ct_run *run, const train_args *a, char *origin, size_t size, ct_error *err)
+{
+    if (a->job_path)
+        snprintf(origin, size, "%s", a->job_path);
+    else
+        snprintf(origin, size, "%s/job.yaml", a->resume);
+    run->job_origin = origin;
+    if (ct_job_load(origin, a->sets, a->nsets, &run->job, err) != CT_OK)
+        return CT_ERR;
+    run->job_yaml = ct_job_to_yaml(run->job);
+    return CT_OK;
+}
+
+/* Picks the run directory on rank 0 and tells the others. */
+static int choose_run_dir(ct_run *run, const train_args *a, ct_error *err)
+{
+    if (run->world->rank == 0) {
+        if (a->resume || a->run_dir) {
+            snprintf(run->run_dir, sizeof run->run_dir, "%s", a->resume ? a->resume : a->run_dir);
+        } else {
+            char stamp[32];
+            time_t now = time(NULL);
+            strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+            snprintf(run->run_dir, sizeof run->run_dir, "%s/%s-%s", run->job->output->runs_dir, run->job->name,
+                     stamp);
+            for (int n = 2; access(run->run_dir, F_OK) == 0; n++)
+                snprintf(run->run_dir, sizeof run->run_dir, "%s/%s-%s-%d", run->job->output->runs_dir,
+                         run->job->name, stamp, n);
+        }
+    }
+    return ct_broadcast_bytes(run->world, run->run_dir, sizeof run->run_dir, 0, err);
+}
+
+static int prepare_run_dir(ct_run *run, ct_error *err)
+{
+    if (run->world->rank != 0)
+        return CT_OK;
+    if (ct_mkdirs(run->run_dir, err) != CT_OK)
+        return CT_ERR;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/job.yaml", run->run_dir);
+    return ct_file_write_atomic(path, run->job_yaml, strlen(run->job_yaml), err);
+}
+
+static int train(ct_run *run, const train_args *a, ct_error *err)
+{
+    char origin[4200];
+    if (ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK)
+        return CT_ERR;
+    int threads = ct_runtime_set_blas_threads(run->world);
+    ct_progress_init(&run->progress, run->job->output->progress, run->world->rank == 0,
+                     strcmp(run->world->launcher, "single-node") != 0);
+    run->state.world_size = run->world->size;
+    run->family = ct_family_for(run->job);
+    /* Data and model are checked before anything is written: a job that
+     * fails here leaves no run directory behind. */
+    if (run->family->setup(run, err) != CT_OK)
+        return CT_ERR;
+    if (choose_run_dir(run, a, err) != CT_OK)
+        return CT_ERR;
+    if (ct_agree(run->world, a->resume ? CT_OK : prepare_run_dir(run, err), err) != CT_OK)
+        return CT_ERR;
+    ct_progress_line(&run->progress, "ctrain %s: job %s (%s), %d rank%s (%s), %d BLAS thread%s per rank, run directory %s",
+                     CTRAIN_VERSION, run->job->name, run->family->name, run->world->size,
+                     run->world->size > 1 ? "s" : "", run->world->launcher, threads, threads > 1 ? "s" : "",
+                     run->run_dir);
+    if (a->resume) {
+        char path[4300];
+        int rc = run->world->rank == 0 ? ct_checkpoint_latest(a->resume, path, sizeof path, err) : CT_OK;
+        if (ct_agree(run->world, rc, err) != CT_OK)
+            return CT_ERR;
+        if (ct_broadcast_bytes(run->world, path, sizeof path, 0, err) != CT_OK)
+            return CT_ERR;
+        if (ct_restore(run, path, true, err) != CT_OK)
+            return CT_ERR;
+        ct_progress_line(&run->progress, "resuming from %s: epoch %lld, step %lld", path,
+                         (long long)run->state.epoch + 1, (long long)run->state.step);
+    } else if (a->init_from) {
+        if (ct_restore(run, a->init_from, false, err) != CT_OK)
+            return CT_ERR;
+        ct_progress_line(&run->progress, "weights initialised from %s", a->init_from);
+    }
+    return ct_train_loop(run, err);
+}
+
+int ct_cmd_train(int argc, char **argv)
+{
+    ct_world world;
+    ct_error err;
+    if (ct_world_init(&world, &argc, &argv, &err) != CT_OK)
+        return ct_report_error(err.msg);
+    ct_run run;
+    ct_run_init(&run, &world);
+    train_args args;
+    int rc = parse_args(argc, argv, &args, &err);
+    if (rc == CT_OK)
+        rc = train(&run, &args, &err);
+    int status = rc == CT_OK ? 0 : ct_runtime_fail(&world, &err);
+    ct_run_free(&run);
+    ct_world_finalize(&world);
+    return status;
+}

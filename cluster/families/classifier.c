@@ -1,0 +1,112 @@
+/* The classifier family: one network, cross-entropy on integer labels (or
+ * NLL after a log_softmax layer), accuracy on the test split. */
+#include "cluster/run/family.h"
+#include "cluster/run/model.h"
+#include "comm/agree.h"
+#include "engine/alloc.h"
+
+typedef struct classifier {
+    ct_net net;
+    ct_optim optim;
+    ct_run *run;
+    ct_shard test;       /* this rank's shard of the evaluation split */
+    int64_t classes;
+    ct_loss_type loss;   /* cross_entropy or nll */
+    float *dout;         /* [local batch, classes] */
+} classifier;
+
+/* Every label must name one of the network's outputs. */
+static int check_labels(const ct_run *run, const classifier *c, const ct_shard *shard, const char *split,
+                        ct_error *err)
+{
+    const Ctrain__Data *d = run->job->data;
+    if (shard->num_classes && shard->num_classes != c->classes)
+        return ct_fail(err, "%s: /%s/%s has %lld classes but the network's last layer has %lld outputs", d->path,
+                       split, d->target, (long long)shard->num_classes, (long long)c->classes);
+    for (int64_t i = 0; i < shard->nrows; i++)
+        if (shard->labels[i] >= c->classes)
+            return ct_fail(err, "%s: /%s/%s row %lld: label %d is out of range for %lld classes", d->path, split,
+                           d->target, (long long)(shard->first_row + i), shard->labels[i], (long long)c->classes);
+    return CT_OK;
+}
+
+static int classifier_setup(ct_run *run, ct_error *err)
+{
+    classifier *c = CT_ALLOC_ARRAY(classifier, 1);
+    run->family_state = c;
+    c->run = run;
+    const ct_job *job = run->job;
+    if (job->model->loss != CTRAIN__LOSS__CROSS_ENTROPY && job->model->loss != CTRAIN__LOSS__NLL)
+        return ct_fail(err, "%s: model.loss: the classifier family trains with cross_entropy (or nll after "
+                       "log_softmax)", run->job_origin);
+    c->loss = ct_model_loss(job);
+    if (ct_family_read_shards(run, &c->test, job->data->target, err) != CT_OK)
+        return CT_ERR;
+    int64_t max_batch = ct_family_max_batch(run);
+    int rc = ct_model_build_net(&c->net, job, 0, "", *ct_family_sample_shape(run, &c->test), max_batch, err);
+    if (rc != CT_OK) {
+        ct_fail_context(err, "%s", run->job_origin);
+    } else {
+        c->classes = ct_shape_numel(ct_net_out_shape(&c->net));
+        rc = check_labels(run, c, &c->test, job->data->test_split, err);
+        if (rc == CT_OK && !run->eval_only)
+            rc = check_labels(run, c, &run->train, job->data->train_split, err);
+    }
+    if (ct_agree(run->world, rc, err) != CT_OK)
+        return CT_ERR;
+    c->dout = CT_ALLOC_ARRAY(float, (size_t)max_batch * (size_t)c->classes);
+    return ct_family_add_net(run, &c->net, &c->optim, err);
+}
+
+static int classifier_step(ct_run *run, const ct_batch *batch, double *loss, ct_error *err)
+{
+    classifier *c = run->family_state;
+    ct_net_zero_grads(&c->net);
+    *loss = 0;
+    if (batch->n > 0) {
+        ct_pass pass = {CT_MODE_TRAIN, run->job->seed, run->state.step, batch->first_sample};
+        const float *out = ct_net_forward(&c->net, batch->inputs, batch->n, &pass);
+        ct_target target = {batch->labels, NULL};
+        *loss = ct_loss_compute(c->loss, out, &target, batch->n, c->classes, batch->global_n, c->dout);
+        ct_net_backward(&c->net, batch->inputs, c->dout, batch->n, NULL);
+    }
+    return ct_family_update(run, loss, err);
+}
+
+static void evaluate_chunk(void *ctx, const ct_shard *test, int64_t row, int64_t n, double *sums)
+{
+    classifier *c = ctx;
+    ct_pass pass = {CT_MODE_EVAL, c->run->job->seed, c->run->state.step, 0};
+    const float *out = ct_net_forward(&c->net, test->inputs + row * test->sample_size, n, &pass);
+    ct_target target = {test->labels + row, NULL};
+    sums[0] += ct_loss_compute(c->loss, out, &target, n, c->classes, 1, NULL);
+    sums[1] += (double)ct_count_correct(out, test->labels + row, n, c->classes);
+}
+
+static int classifier_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
+{
+    classifier *c = run->family_state;
+    return ct_family_evaluate(run, &c->test, evaluate_chunk, c, true, result, err);
+}
+
+static void classifier_teardown(ct_run *run)
+{
+    classifier *c = run->family_state;
+    if (!c)
+        return;
+    ct_net_free(&c->net);
+    if (!run->eval_only)
+        ct_optim_free(&c->optim);
+    ct_shard_free(&c->test);
+    ct_free(c->dout);
+    ct_free(c);
+    run->family_state = NULL;
+}
+
+const ct_family ct_classifier_family = {
+    .name = "classifier",
+    .setup = classifier_setup,
+    .step = classifier_step,
+    .evaluate = classifier_evaluate,
+    .teardown = classifier_teardown,
+};
