@@ -161,11 +161,11 @@ static int batch_norm_build(ct_layer *l, ct_error *err)
         return ct_layer_fail(l, err, "momentum must be in [0, 1], found %g", (double)bn->momentum);
     bn->len = ct_shape_numel(&l->in) / c;
     l->out = l->in;
-    ct_layer_add_param(l, "weight", ct_shape1(c), true);
-    ct_layer_add_param(l, "bias", ct_shape1(c), true);
-    ct_layer_add_param(l, "running_mean", ct_shape1(c), false);
-    ct_layer_add_param(l, "running_var", ct_shape1(c), false);
-    ct_layer_add_param(l, "num_batches_tracked", (ct_shape){0, {0, 0, 0, 0}}, false);
+    ct_layer_add_param(l, "weight", ct_shape1(c), CT_PARAM_WEIGHT);
+    ct_layer_add_param(l, "bias", ct_shape1(c), CT_PARAM_WEIGHT);
+    ct_layer_add_param(l, "running_mean", ct_shape1(c), CT_PARAM_BUFFER);
+    ct_layer_add_param(l, "running_var", ct_shape1(c), CT_PARAM_BUFFER);
+    ct_layer_add_param(l, "num_batches_tracked", (ct_shape){0, {0, 0, 0, 0}}, CT_PARAM_COUNTER);
     l->workspace_fixed = (size_t)(3 * c);
     return CT_OK;
 }
@@ -181,7 +181,7 @@ static void batch_norm_init(ct_layer *l, ct_rng *rng)
         l->params[BN_RUNNING_MEAN].data[i] = 0.0f;
         l->params[BN_RUNNING_VAR].data[i] = 1.0f;
     }
-    l->params[BN_NUM_BATCHES].data[0] = 0.0f;
+    l->params[BN_NUM_BATCHES].count[0] = 0;
 }
 
 static void batch_norm_forward(ct_layer *l, const float *x, float *y, int64_t n, const ct_pass *pass)
@@ -197,7 +197,7 @@ static void batch_norm_forward(ct_layer *l, const float *x, float *y, int64_t n,
             running_mean[ch] = (1.0f - mo) * running_mean[ch] + mo * mean[ch];
             running_var[ch] = (1.0f - mo) * running_var[ch] + mo * var[ch];
         }
-        l->params[BN_NUM_BATCHES].data[0] += 1.0f;
+        l->params[BN_NUM_BATCHES].count[0] += 1;
     } else {
         for (int64_t ch = 0; ch < bn->c; ch++) {
             mean[ch] = running_mean[ch];

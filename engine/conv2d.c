@@ -108,9 +108,9 @@ static int conv2d_build(ct_layer *l, ct_error *err)
                              (long long)cv->in_c, (long long)cv->k, (long long)cv->k);
     int64_t K = cv->in_c * cv->k * cv->k, P = cv->g.oh * cv->g.ow;
     l->out = ct_shape3(cv->out_c, cv->g.oh, cv->g.ow);
-    ct_layer_add_param(l, "weight", ct_shape4(cv->out_c, cv->in_c, cv->k, cv->k), true);
+    ct_layer_add_param(l, "weight", ct_shape4(cv->out_c, cv->in_c, cv->k, cv->k), CT_PARAM_WEIGHT);
     if (cv->has_bias)
-        ct_layer_add_param(l, "bias", ct_shape1(cv->out_c), true);
+        ct_layer_add_param(l, "bias", ct_shape1(cv->out_c), CT_PARAM_WEIGHT);
     int64_t per_sample = (K + cv->out_c) * P;
     cv->chunk = ct_conv_chunk(per_sample);
     if (cv->chunk * P > INT32_MAX)

@@ -145,9 +145,9 @@ static int convt_build(ct_layer *l, ct_error *err)
         return CT_ERR;
     int64_t K = ct->out_c * ct->k * ct->k, P = ct->h * ct->w;
     l->out = ct_shape3(ct->out_c, g->h, g->w);
-    ct_layer_add_param(l, "weight", ct_shape4(ct->in_c, ct->out_c, ct->k, ct->k), true);
+    ct_layer_add_param(l, "weight", ct_shape4(ct->in_c, ct->out_c, ct->k, ct->k), CT_PARAM_WEIGHT);
     if (ct->has_bias)
-        ct_layer_add_param(l, "bias", ct_shape1(ct->out_c), true);
+        ct_layer_add_param(l, "bias", ct_shape1(ct->out_c), CT_PARAM_WEIGHT);
     int64_t per_sample = (ct->in_c + K) * P;
     ct->chunk = ct_conv_chunk(per_sample);
     if (ct->chunk * P > INT32_MAX)

@@ -8,18 +8,10 @@
 
 typedef struct ct_dropout {
     float p;
-    uint64_t salt;   /* FNV-1a hash of the layer's name, set by build() */
+    uint64_t salt;   /* ct_salt of the layer's name, set by build() */
     bool last_train; /* the mode of the last forward, for backward */
     /* workspace: mask [max_batch, numel(in)] */
 } ct_dropout;
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-    return h;
-}
 
 /* mask[count] = 0 with probability p, else scale; y = x mask. */
 static void dropout_forward_kernel(float *y, float *mask, const float *x, ct_rng *rng, float p, float scale,
@@ -36,7 +28,7 @@ static int dropout_build(ct_layer *l, ct_error *err)
     ct_dropout *d = l->impl;
     if (!(d->p >= 0.0f && d->p < 1.0f))
         return ct_layer_fail(l, err, "p must be >= 0 and < 1, found %g", (double)d->p);
-    d->salt = fnv1a(l->name);
+    d->salt = ct_salt(l->name);
     l->out = l->in;
     l->workspace_per_sample = (size_t)ct_shape_numel(&l->in);
     return CT_OK;
@@ -54,7 +46,7 @@ static void dropout_forward(ct_layer *l, const float *x, float *y, int64_t n, co
     float scale = 1.0f / (1.0f - d->p);
     for (int64_t j = 0; j < n; j++) {
         ct_rng rng;
-        ct_rng_seed_sample(&rng, pass->seed, pass->step, pass->first_sample + j, d->salt);
+        ct_rng_seed_sample(&rng, pass->seed, pass->step, pass->first_sample + j, d->salt ^ pass->salt);
         dropout_forward_kernel(y + j * size, l->workspace + j * size, x + j * size, &rng, d->p, scale, size);
     }
 }

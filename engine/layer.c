@@ -15,7 +15,7 @@ ct_layer *ct_layer_new(const ct_layer_ops *ops, size_t impl_size)
     return l;
 }
 
-int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, bool trainable)
+int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, ct_param_kind kind)
 {
     if (l->nparams >= CT_MAX_LAYER_PARAMS)
         return -1;
@@ -24,7 +24,7 @@ int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, bool tra
     memset(p, 0, sizeof *p);
     snprintf(p->suffix, sizeof p->suffix, "%s", suffix);
     p->shape = shape;
-    p->trainable = trainable;
+    p->kind = kind;
     return i;
 }
 

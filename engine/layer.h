@@ -25,24 +25,36 @@ typedef enum ct_mode { CT_MODE_TRAIN, CT_MODE_EVAL } ct_mode;
 
 /* What a forward pass needs to know beyond its input. Randomness in a layer
  * (dropout masks) is drawn per *global* sample, seeded by (seed, step,
- * first_sample + j), so that a batch split over N ranks sees the same masks
- * as on one rank. */
+ * first_sample + j, salt), so that a batch split over N ranks sees the same
+ * masks as on one rank, and two passes of one network in one step (a GAN's
+ * discriminator on real and on generated samples) draw different ones when
+ * their purposes differ. */
 typedef struct ct_pass {
     ct_mode mode;
     uint64_t seed;        /* the job seed */
-    int64_t step;         /* optimizer step this pass belongs to */
+    int64_t step;         /* training step this pass belongs to */
     int64_t first_sample; /* position of local sample 0 in the global batch */
+    uint64_t salt;        /* the pass's purpose: 0, or a family's own constant */
 } ct_pass;
+
+/* Where a named tensor lives and what it is. */
+typedef enum ct_param_kind {
+    CT_PARAM_WEIGHT,  /* trained: float in net->params, gradient in net->grads */
+    CT_PARAM_BUFFER,  /* float state that is not trained, in net->buffers
+                         (BatchNorm's running statistics) */
+    CT_PARAM_COUNTER, /* an exact int64 count in net->counters (BatchNorm's
+                         num_batches_tracked, an int64 tensor in PyTorch) */
+} ct_param_kind;
 
 /* One named tensor of a layer, as PyTorch's state_dict names and shapes it. */
 typedef struct ct_param {
-    char suffix[32];  /* "weight", "bias", "running_mean", ... */
-    ct_shape shape;   /* PyTorch's shape: Linear weight [out, in] */
-    bool trainable;   /* true: lives in net->params and has a gradient;
-                         false: lives in net->buffers (BatchNorm statistics) */
-    size_t offset;    /* into net->params or net->buffers, set by ct_net_build */
-    float *data;      /* set by ct_net_build */
-    float *grad;      /* set by ct_net_build; NULL when not trainable */
+    char suffix[32];    /* "weight", "bias", "running_mean", ... */
+    ct_shape shape;     /* PyTorch's shape: Linear weight [out, in] */
+    ct_param_kind kind;
+    size_t offset;      /* into net->params, buffers or counters (by kind), set by ct_net_build */
+    float *data;        /* weights and buffers, set by ct_net_build; NULL for counters */
+    float *grad;        /* weights only, set by ct_net_build; NULL otherwise */
+    int64_t *count;     /* counters only, set by ct_net_build; NULL otherwise */
 } ct_param;
 
 typedef struct ct_layer ct_layer;
@@ -82,7 +94,7 @@ ct_layer *ct_layer_new(const ct_layer_ops *ops, size_t impl_size);
 
 /* Declares a parameter during build(); returns its index in l->params, or
  * -1 when the layer already has CT_MAX_LAYER_PARAMS. */
-int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, bool trainable);
+int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, ct_param_kind kind);
 
 /* Fails with "layer 3 (linear): <message>". */
 int ct_layer_fail(const ct_layer *l, ct_error *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

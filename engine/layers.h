@@ -83,8 +83,9 @@ ct_layer *ct_batch_norm2d_create(int64_t num_features, float eps, float momentum
 /* nn.Dropout(p), 0 <= p < 1: in train mode each element is zeroed with
  * probability p and the rest scaled by 1/(1 - p); identity in eval mode.
  * The mask of local sample j comes from an rng seeded by (pass->seed,
- * pass->step, pass->first_sample + j, the layer's name), so a batch split
- * over ranks gets the same masks as on one rank. */
+ * pass->step, pass->first_sample + j, the layer's name and pass->salt), so
+ * a batch split over ranks gets the same masks as on one rank, and passes of
+ * another purpose get other masks. */
 ct_layer *ct_dropout_create(float p);
 
 #endif

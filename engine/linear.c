@@ -61,9 +61,9 @@ static int linear_build(ct_layer *l, ct_error *err)
         return ct_layer_fail(l, err, "%lld x %lld weight is too large for BLAS", (long long)lin->out,
                              (long long)lin->in);
     l->out = ct_shape1(lin->out);
-    ct_layer_add_param(l, "weight", ct_shape2(lin->out, lin->in), true);
+    ct_layer_add_param(l, "weight", ct_shape2(lin->out, lin->in), CT_PARAM_WEIGHT);
     if (lin->has_bias)
-        ct_layer_add_param(l, "bias", ct_shape1(lin->out), true);
+        ct_layer_add_param(l, "bias", ct_shape1(lin->out), CT_PARAM_WEIGHT);
     return CT_OK;
 }
 

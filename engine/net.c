@@ -3,7 +3,8 @@
  * Memory after ct_net_build (all from ct_calloc, none during a step):
  *   params, grads  [nparams]   carved by layer in order, each layer's
  *                              trainable tensors in declaration order
- *   buffers        [nbuffers]  the non-trainable tensors, same order
+ *   buffers        [nbuffers]  the float buffers (CT_PARAM_BUFFER), same order
+ *   counters       [ncounters] the int64 counters (CT_PARAM_COUNTER), same order
  *   acts           one block, acts[i] = [max_batch, numel(out_i)]
  *   dact[0..1]     [max_batch, largest numel(out_i)], ping-pong
  *   workspace      one block, carved per layer */
@@ -87,8 +88,10 @@ int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *er
     net->in_shape = in_shape;
     net->max_batch = max_batch;
     ct_shape shape = in_shape;
-    size_t nparams = 0, nbuffers = 0, largest = 0, act_total = 0, ws_total = 0;
+    size_t nparams = 0, nbuffers = 0, ncounters = 0, largest = 0, act_total = 0, ws_total = 0;
     bool overflow = false;
+    double largest_layer_bytes = 0.0; /* the layer that needs the most memory */
+    int largest_layer = 0;
     for (int i = 0; i < net->nlayers; i++) {
         ct_layer *l = net->layers[i];
         l->in = shape;
@@ -101,18 +104,22 @@ int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *er
         if (l->out.ndim < 0 || l->out.ndim > CT_MAX_DIMS || numel < 1)
             return ct_layer_fail(l, err, "output shape %s is empty",
                                  ct_shape_str(&l->out, buf, sizeof buf));
+        double layer_floats = (double)max_batch * ((double)numel + (double)l->workspace_per_sample) +
+                              (double)l->workspace_fixed;
         for (int p = 0; p < l->nparams; p++) {
             ct_param *pa = &l->params[p];
             int64_t pn = ct_shape_numel(&pa->shape);
             if (pn < 0)
                 return ct_layer_fail(l, err, "parameter %s has a negative size", pa->suffix);
-            if (pa->trainable) {
-                pa->offset = nparams;
-                nparams += (size_t)pn;
-            } else {
-                pa->offset = nbuffers;
-                nbuffers += (size_t)pn;
-            }
+            size_t *count = pa->kind == CT_PARAM_WEIGHT ? &nparams : pa->kind == CT_PARAM_BUFFER ? &nbuffers
+                                                                                                   : &ncounters;
+            pa->offset = *count;
+            *count += (size_t)pn;
+            layer_floats += (pa->kind == CT_PARAM_WEIGHT ? 2.0 : 1.0) * (double)pn;
+        }
+        if (layer_floats * sizeof(float) > largest_layer_bytes) {
+            largest_layer_bytes = layer_floats * sizeof(float);
+            largest_layer = i;
         }
         if ((size_t)numel > largest)
             largest = (size_t)numel;
@@ -121,6 +128,17 @@ int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *er
                              l->workspace_fixed);
         shape = l->out;
     }
+    /* Sizes come from jobs: check the total before allocating any of it. */
+    double bytes = sizeof(float) * ((double)nparams * 2 + (double)nbuffers + (double)act_total +
+                                    2.0 * (double)max_batch * (double)largest + (double)ws_total) +
+                   sizeof(int64_t) * (double)ncounters;
+    char what[256], part[32];
+    const ct_layer *big = net->layers[largest_layer];
+    snprintf(what, sizeof what, "the network, for batches of up to %lld samples (most of it layer %d (%s): %s),",
+             (long long)max_batch, big->index, big->ops->type,
+             ct_format_bytes(largest_layer_bytes, part, sizeof part));
+    if (ct_alloc_check(bytes, what, err) != CT_OK)
+        return CT_ERR;
     if (overflow)
         return ct_fail(err, "activations for a batch of %lld do not fit in memory",
                        (long long)max_batch);
@@ -128,9 +146,11 @@ int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *er
     /* One block per kind, carved by layer. */
     net->nparams = nparams;
     net->nbuffers = nbuffers;
+    net->ncounters = ncounters;
     net->params = CT_ALLOC_ARRAY(float, nparams);
     net->grads = CT_ALLOC_ARRAY(float, nparams);
     net->buffers = CT_ALLOC_ARRAY(float, nbuffers);
+    net->counters = CT_ALLOC_ARRAY(int64_t, ncounters);
     net->acts = CT_ALLOC_ARRAY(float *, net->nlayers);
     float *act_block = CT_ALLOC_ARRAY(float, act_total);
     size_t dact_size = mul_size((size_t)max_batch, largest, &overflow);
@@ -142,13 +162,11 @@ int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *er
         ct_layer *l = net->layers[i];
         for (int p = 0; p < l->nparams; p++) {
             ct_param *pa = &l->params[p];
-            if (pa->trainable) {
-                pa->data = net->params + pa->offset;
-                pa->grad = net->grads + pa->offset;
-            } else {
-                pa->data = net->buffers + pa->offset;
-                pa->grad = NULL;
-            }
+            pa->data = pa->kind == CT_PARAM_WEIGHT ? net->params + pa->offset
+                       : pa->kind == CT_PARAM_BUFFER ? net->buffers + pa->offset
+                                                     : NULL;
+            pa->grad = pa->kind == CT_PARAM_WEIGHT ? net->grads + pa->offset : NULL;
+            pa->count = pa->kind == CT_PARAM_COUNTER ? net->counters + pa->offset : NULL;
         }
         net->acts[i] = act_block + act_off;
         act_off += round_up((size_t)max_batch * (size_t)ct_shape_numel(&l->out));
@@ -171,7 +189,7 @@ void ct_net_init_params(ct_net *net, ct_rng *rng)
 
 const float *ct_net_forward(ct_net *net, const float *x, int64_t n, const ct_pass *pass)
 {
-    static const ct_pass default_pass = {CT_MODE_TRAIN, 0, 0, 0};
+    static const ct_pass default_pass = {.mode = CT_MODE_TRAIN};
     if (!pass)
         pass = &default_pass;
     const float *in = x;
@@ -189,7 +207,7 @@ static int first_trainable(const ct_net *net)
 {
     for (int i = 0; i < net->nlayers; i++)
         for (int p = 0; p < net->layers[i]->nparams; p++)
-            if (net->layers[i]->params[p].trainable)
+            if (net->layers[i]->params[p].kind == CT_PARAM_WEIGHT)
                 return i;
     return net->nlayers;
 }
@@ -245,6 +263,7 @@ void ct_net_free(ct_net *net)
     ct_free(net->params);
     ct_free(net->grads);
     ct_free(net->buffers);
+    ct_free(net->counters);
     if (net->acts)
         ct_free(net->acts[0]);
     ct_free(net->acts);

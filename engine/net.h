@@ -1,5 +1,6 @@
 /* A network: an ordered list of layers (nn.Sequential) with one flat buffer
- * for parameters, one for their gradients and one for non-trainable buffers,
+ * for parameters, one for their gradients, one for non-trainable buffers and
+ * one of int64 counters,
  * laid out by layer so that the gradients backward finishes first (the last
  * layers') are one contiguous tail of the buffer. */
 #ifndef CT_ENGINE_NET_H
@@ -20,6 +21,8 @@ typedef struct ct_net {
     float *grads;             /* [nparams] */
     size_t nbuffers;          /* non-trainable floats (BatchNorm statistics) */
     float *buffers;           /* [nbuffers] */
+    size_t ncounters;         /* exact counts (BatchNorm's num_batches_tracked) */
+    int64_t *counters;        /* [ncounters] */
 
     float **acts;             /* acts[i]: output of layer i, [max_batch, numel(out_i)] */
     float *dact[2];           /* ping-pong activation gradients, [max_batch, largest] */
@@ -37,8 +40,10 @@ void ct_net_add(ct_net *net, ct_layer *layer, const char *name_override);
 /* Shape inference for every layer from in_shape, then allocation of the
  * flat buffers and of activations/workspaces for max_batch samples.
  * Fails naming the layer whose shapes do not fit ("layer 0 (linear):
- * expects 100 input features, found 784 (input shape [28, 28])"); the net
- * is then unbuilt and can only be freed. Parameters start at 0: call
+ * expects 100 input features, found 784 (input shape [28, 28])"), or when
+ * the memory it needs exceeds the budget (engine/alloc.h: the message says
+ * how much, and which layer needs most); the net is then unbuilt and can
+ * only be freed. Parameters start at 0: call
  * ct_net_init_params or load them. */
 int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *err);
 
@@ -63,7 +68,7 @@ void ct_net_backward(ct_net *net, const float *x, const float *dout, int64_t n, 
 void ct_net_zero_grads(ct_net *net);
 const ct_shape *ct_net_out_shape(const ct_net *net);
 
-/* Visits every named tensor (trainable and buffers) in state_dict order. */
+/* Visits every named tensor (weights, buffers, counters) in state_dict order. */
 typedef int (*ct_param_visitor)(void *ctx, const ct_layer *layer, const ct_param *param, ct_error *err);
 int ct_net_each_param(const ct_net *net, ct_param_visitor visit, void *ctx, ct_error *err);
 

@@ -1,8 +1,9 @@
-/* torch.optim.SGD and torch.optim.Adam (PyTorch 1.13, single-tensor path,
+/* torch.optim.SGD, Adam and RMSprop (PyTorch 1.13, single-tensor path,
  * maximize=False, amsgrad=False), one loop over the flat buffer. */
 #include "engine/optim.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/alloc.h"
@@ -33,6 +34,14 @@ static int check_config(const ct_optim_config *c, ct_error *err)
         if (!(c->eps >= 0.0f) || isinf(c->eps))
             return ct_fail(err, "optimizer.eps must be >= 0, found %g", (double)c->eps);
         return CT_OK;
+    case CT_OPTIM_RMSPROP:
+        if (!(c->momentum >= 0.0f) || isinf(c->momentum))
+            return ct_fail(err, "optimizer.momentum must be >= 0, found %g", (double)c->momentum);
+        if (!(c->alpha >= 0.0f && c->alpha <= 1.0f))
+            return ct_fail(err, "optimizer.alpha must be in [0, 1], found %g", (double)c->alpha);
+        if (!(c->eps >= 0.0f) || isinf(c->eps))
+            return ct_fail(err, "optimizer.eps must be >= 0, found %g", (double)c->eps);
+        return CT_OK;
     }
     return ct_fail(err, "optimizer.type %d is not a known optimizer", (int)c->type);
 }
@@ -44,12 +53,19 @@ int ct_optim_init(ct_optim *opt, const ct_optim_config *cfg, size_t n, ct_error 
         return CT_ERR;
     opt->cfg = *cfg;
     opt->n = n;
-    if (cfg->type == CT_OPTIM_ADAM) {
-        opt->state0 = CT_ALLOC_ARRAY(float, n);
-        opt->state1 = CT_ALLOC_ARRAY(float, n);
-    } else if (cfg->momentum != 0.0f) {
-        opt->state0 = CT_ALLOC_ARRAY(float, n);
+    int buffers = 0;
+    for (int which = 0; which < CT_OPTIM_MAX_STATES; which++)
+        buffers += ct_optim_state_name(opt, which) != NULL;
+    char what[96];
+    snprintf(what, sizeof what, "the %s optimizer's state (%d x %zu floats)", ct_optim_type_name(cfg->type),
+             buffers, n);
+    if (ct_alloc_check((double)buffers * (double)n * sizeof(float), what, err) != CT_OK) {
+        memset(opt, 0, sizeof *opt);
+        return CT_ERR;
     }
+    for (int which = 0; which < CT_OPTIM_MAX_STATES; which++)
+        if (ct_optim_state_name(opt, which))
+            opt->state[which] = CT_ALLOC_ARRAY(float, n);
     return CT_OK;
 }
 
@@ -108,26 +124,89 @@ static void adam_step(float *p, float *m, float *v, const float *g, size_t n, co
     }
 }
 
+/* RMSprop as torch 1.13's _single_tensor_rmsprop: sq = alpha sq + (1 -
+ * alpha) g^2; avg = sqrt(sq - ga^2) + eps with ga the gradient's running
+ * mean when centered, else sqrt(sq) + eps; then p -= lr buf with
+ * buf = momentum buf + g / avg, or p -= lr g / avg without momentum. */
+static void rmsprop_step(float *p, float *sq, float *buf, float *gavg, const float *g, size_t n,
+                         const ct_optim_config *c)
+{
+    const float alpha = c->alpha, one_alpha = 1.0f - alpha, wd = c->weight_decay, eps = c->eps, lr = c->lr;
+    const float mom = c->momentum;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + wd * p[i];
+        float s = sq[i] * alpha + one_alpha * gi * gi;
+        sq[i] = s;
+        float avg;
+        if (gavg) {
+            float ga = gavg[i] * alpha + one_alpha * gi;
+            gavg[i] = ga;
+            avg = sqrtf(s - ga * ga) + eps;
+        } else {
+            avg = sqrtf(s) + eps;
+        }
+        if (buf) {
+            float b = buf[i] * mom + gi / avg;
+            buf[i] = b;
+            p[i] += -lr * b;
+        } else {
+            p[i] += -lr * (gi / avg);
+        }
+    }
+}
+
 void ct_optim_step(ct_optim *opt, float *params, const float *grads)
 {
     bool first = opt->step == 0;
+    float **st = opt->state;
     opt->step++;
-    if (opt->cfg.type == CT_OPTIM_ADAM)
-        adam_step(params, opt->state0, opt->state1, grads, opt->n, &opt->cfg, opt->step);
-    else
-        sgd_step(params, opt->state0, grads, opt->n, &opt->cfg, first);
+    switch (opt->cfg.type) {
+    case CT_OPTIM_ADAM:
+        adam_step(params, st[0], st[1], grads, opt->n, &opt->cfg, opt->step);
+        break;
+    case CT_OPTIM_RMSPROP:
+        rmsprop_step(params, st[0], st[1], st[2], grads, opt->n, &opt->cfg);
+        break;
+    case CT_OPTIM_SGD:
+        sgd_step(params, st[0], grads, opt->n, &opt->cfg, first);
+        break;
+    }
 }
 
 const char *ct_optim_state_name(const ct_optim *opt, int which)
 {
-    if (opt->cfg.type == CT_OPTIM_ADAM)
+    const ct_optim_config *c = &opt->cfg;
+    switch (c->type) {
+    case CT_OPTIM_ADAM:
         return which == 0 ? "exp_avg" : which == 1 ? "exp_avg_sq" : NULL;
-    return which == 0 && opt->state0 ? "momentum_buffer" : NULL;
+    case CT_OPTIM_RMSPROP:
+        if (which == 0)
+            return "square_avg";
+        if (which == 1 && c->momentum > 0.0f)
+            return "momentum_buffer";
+        return which == 2 && c->centered ? "grad_avg" : NULL;
+    case CT_OPTIM_SGD:
+        return which == 0 && c->momentum != 0.0f ? "momentum_buffer" : NULL;
+    }
+    return NULL;
+}
+
+const char *ct_optim_type_name(ct_optim_type type)
+{
+    switch (type) {
+    case CT_OPTIM_ADAM:
+        return "adam";
+    case CT_OPTIM_RMSPROP:
+        return "rmsprop";
+    case CT_OPTIM_SGD:
+        return "sgd";
+    }
+    return "unknown";
 }
 
 void ct_optim_free(ct_optim *opt)
 {
-    ct_free(opt->state0);
-    ct_free(opt->state1);
+    for (int which = 0; which < CT_OPTIM_MAX_STATES; which++)
+        ct_free(opt->state[which]);
     memset(opt, 0, sizeof *opt);
 }

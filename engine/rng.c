@@ -46,6 +46,14 @@ void ct_rng_seed_sample(ct_rng *rng, uint64_t seed, int64_t step, int64_t sample
     ct_rng_seed(rng, seed, CT_RNG_SAMPLE_STREAMS | h);
 }
 
+uint64_t ct_salt(const char *name)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
+    return h;
+}
+
 uint64_t ct_rng_next(ct_rng *rng)
 {
     uint64_t *s = rng->s;

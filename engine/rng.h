@@ -20,6 +20,11 @@ void ct_rng_seed(ct_rng *rng, uint64_t seed, uint64_t stream);
  * batch is split over ranks. salt tells users apart (dropout: a hash of the
  * layer's name). */
 void ct_rng_seed_sample(ct_rng *rng, uint64_t seed, int64_t step, int64_t sample, uint64_t salt);
+/* A 64-bit salt for a name (FNV-1a): a layer's or a pass's purpose
+ * ("gan.d_fake"), so that different users of one sample's randomness
+ * draw different numbers. */
+uint64_t ct_salt(const char *name);
+
 uint64_t ct_rng_next(ct_rng *rng);
 /* Uniform in [0, 1) with 24 random bits. */
 float ct_rng_uniform(ct_rng *rng);

@@ -48,7 +48,7 @@ float *ct_ae_tool_codes(ct_ae_tool *t)
     const ct_shard *s = t->split;
     int64_t chunk = t->run.job->train->eval_batch_size, latent = t->ae->latent_size;
     float *codes = CT_ALLOC_ARRAY(float, (size_t)s->nrows * (size_t)latent);
-    ct_pass pass = {CT_MODE_EVAL, t->run.job->seed, 0, 0};
+    ct_pass pass = {.mode = CT_MODE_EVAL, .seed = t->run.job->seed};
     for (int64_t row = 0; row < s->nrows; row += chunk) {
         int64_t n = s->nrows - row < chunk ? s->nrows - row : chunk;
         const float *z = ct_net_forward(&t->ae->encoder, s->inputs + row * s->sample_size, n, &pass);

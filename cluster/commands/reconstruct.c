@@ -87,7 +87,7 @@ static int reconstruct(ct_ae_tool *t, const recon_args *a, ct_error *err)
     chunk = chunk < a->n ? chunk : a->n;
     float *corrupted = CT_ALLOC_ARRAY(float, (size_t)(chunk * size));
     float *values = CT_ALLOC_ARRAY(float, (size_t)(chunk * size));
-    ct_pass pass = {CT_MODE_EVAL, t->run.job->seed, 0, 0};
+    ct_pass pass = {.mode = CT_MODE_EVAL, .seed = t->run.job->seed};
     double loss = 0;
     for (int64_t row = 0; row < a->n; row += chunk) {
         int64_t n = a->n - row < chunk ? a->n - row : chunk;

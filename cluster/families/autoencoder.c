@@ -57,7 +57,7 @@ static int ae_step(ct_run *run, const ct_batch *batch, double *loss, ct_error *e
                                    batch->first_sample);
             x = a->corrupted;
         }
-        ct_pass pass = {CT_MODE_TRAIN, run->job->seed, run->state.step, batch->first_sample};
+        ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = run->job->seed, .step = run->state.step, .first_sample = batch->first_sample};
         const float *z = ct_net_forward(&m->encoder, x, batch->n, &pass);
         const float *y = ct_net_forward(&m->decoder, z, batch->n, &pass);
         ct_target clean = {NULL, batch->inputs};
@@ -81,7 +81,7 @@ static void evaluate_chunk(void *ctx, const ct_shard *test, int64_t row, int64_t
         ct_autoencoder_corrupt(m, a->corrupted, clean, n, a->run->job->seed, CT_AE_EVAL_STEP, test->first_row + row);
         x = a->corrupted;
     }
-    ct_pass pass = {CT_MODE_EVAL, a->run->job->seed, a->run->state.step, 0};
+    ct_pass pass = {.mode = CT_MODE_EVAL, .seed = a->run->job->seed, .step = a->run->state.step};
     const float *y = ct_autoencoder_reconstruct(m, x, n, &pass);
     ct_target target = {NULL, clean};
     sums[0] += ct_loss_compute(m->loss, y, &target, n, m->sample_size, 1, NULL);

@@ -64,7 +64,7 @@ static int classifier_step(ct_run *run, const ct_batch *batch, double *loss, ct_
     ct_net_zero_grads(&c->net);
     *loss = 0;
     if (batch->n > 0) {
-        ct_pass pass = {CT_MODE_TRAIN, run->job->seed, run->state.step, batch->first_sample};
+        ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = run->job->seed, .step = run->state.step, .first_sample = batch->first_sample};
         const float *out = ct_net_forward(&c->net, batch->inputs, batch->n, &pass);
         ct_target target = {batch->labels, NULL};
         *loss = ct_loss_compute(c->loss, out, &target, batch->n, c->classes, batch->global_n, c->dout);
@@ -76,7 +76,7 @@ static int classifier_step(ct_run *run, const ct_batch *batch, double *loss, ct_
 static void evaluate_chunk(void *ctx, const ct_shard *test, int64_t row, int64_t n, double *sums)
 {
     classifier *c = ctx;
-    ct_pass pass = {CT_MODE_EVAL, c->run->job->seed, c->run->state.step, 0};
+    ct_pass pass = {.mode = CT_MODE_EVAL, .seed = c->run->job->seed, .step = c->run->state.step};
     const float *out = ct_net_forward(&c->net, test->inputs + row * test->sample_size, n, &pass);
     ct_target target = {test->labels + row, NULL};
     sums[0] += ct_loss_compute(c->loss, out, &target, n, c->classes, 1, NULL);

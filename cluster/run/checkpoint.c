@@ -14,12 +14,14 @@
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int write_tensor(hid_t group, const char *name, const ct_shape *shape, const float *data, ct_error *err)
+/* type: H5T_NATIVE_FLOAT, or H5T_NATIVE_INT64 for counters (PyTorch's int64). */
+static int write_tensor(hid_t group, const char *name, const ct_shape *shape, hid_t type, const void *data,
+                        ct_error *err)
 {
     hsize_t dims[CT_MAX_DIMS];
     for (int d = 0; d < shape->ndim; d++)
         dims[d] = (hsize_t)shape->dim[d];
-    hid_t set = ct_h5_write_dataset(group, name, H5T_NATIVE_FLOAT, shape->ndim, dims, NULL, 0, data, err);
+    hid_t set = ct_h5_write_dataset(group, name, type, shape->ndim, dims, NULL, 0, data, err);
     if (set < 0)
         return ct_fail_context(err, "tensor %s", name);
     H5Dclose(set);
@@ -37,24 +39,26 @@ static int write_model_tensor(void *ctx_, const ct_layer *layer, const ct_param 
     tensor_ctx *ctx = ctx_;
     char name[2 * CT_NAME_MAX];
     ct_param_full_name(layer, param, name, sizeof name);
-    return write_tensor(ctx->group, name, &param->shape, param->data, err);
+    if (param->kind == CT_PARAM_COUNTER)
+        return write_tensor(ctx->group, name, &param->shape, H5T_NATIVE_INT64, param->count, err);
+    return write_tensor(ctx->group, name, &param->shape, H5T_NATIVE_FLOAT, param->data, err);
 }
 
 static int write_optim_tensor(void *ctx_, const ct_layer *layer, const ct_param *param, ct_error *err)
 {
     tensor_ctx *ctx = ctx_;
-    if (!param->trainable)
+    if (param->kind != CT_PARAM_WEIGHT)
         return CT_OK;
     char name[4 * CT_NAME_MAX];
     char full[2 * CT_NAME_MAX];
     ct_param_full_name(layer, param, full, sizeof full);
-    const float *states[2] = {ctx->optim->state0, ctx->optim->state1};
-    for (int which = 0; which < 2; which++) {
+    for (int which = 0; which < CT_OPTIM_MAX_STATES; which++) {
         const char *state_name = ct_optim_state_name(ctx->optim, which);
-        if (!state_name || !states[which])
+        if (!state_name)
             continue;
         snprintf(name, sizeof name, "%s/%s", full, state_name);
-        if (write_tensor(ctx->group, name, &param->shape, states[which] + param->offset, err) != CT_OK)
+        if (write_tensor(ctx->group, name, &param->shape, H5T_NATIVE_FLOAT, ctx->optim->state[which] + param->offset,
+                         err) != CT_OK)
             return CT_ERR;
     }
     return CT_OK;
@@ -226,8 +230,9 @@ int ct_checkpoint_read_text(const ct_checkpoint *ckpt, const char *name, char **
     return CT_OK;
 }
 
-/* Reads a float tensor at `name`, whose shape must be `shape`. */
-static int read_tensor(const ct_checkpoint *ckpt, const char *name, const ct_shape *shape, float *out, ct_error *err)
+/* Reads a tensor at `name` as `type` (HDF5 converts), whose shape must be `shape`. */
+static int read_tensor(const ct_checkpoint *ckpt, const char *name, const ct_shape *shape, hid_t type, void *out,
+                       ct_error *err)
 {
     char shape_text[64], found_text[64];
     ct_shape_str(shape, shape_text, sizeof shape_text);
@@ -251,7 +256,7 @@ static int read_tensor(const ct_checkpoint *ckpt, const char *name, const ct_sha
         if (!ct_shape_equal(&found, shape))
             rc = ct_fail(err, "%s: tensor %s has shape %s, the model expects %s", ckpt->path, name,
                          ct_shape_str(&found, found_text, sizeof found_text), shape_text);
-        else if (H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+        else if (H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
             rc = ct_fail(err, "%s: cannot read tensor %s", ckpt->path, name);
     }
     H5Sclose(space);
@@ -266,7 +271,9 @@ static int load_model_tensor(void *ctx, const ct_layer *layer, const ct_param *p
     char full[2 * CT_NAME_MAX];
     ct_param_full_name(layer, param, full, sizeof full);
     snprintf(name, sizeof name, "/model/%s", full);
-    return read_tensor(ckpt, name, &param->shape, param->data, err);
+    if (param->kind == CT_PARAM_COUNTER)
+        return read_tensor(ckpt, name, &param->shape, H5T_NATIVE_INT64, param->count, err);
+    return read_tensor(ckpt, name, &param->shape, H5T_NATIVE_FLOAT, param->data, err);
 }
 
 int ct_checkpoint_load_net(const ct_checkpoint *ckpt, ct_net *net, ct_error *err)
@@ -282,17 +289,17 @@ typedef struct optim_load_ctx {
 static int load_optim_tensor(void *ctx_, const ct_layer *layer, const ct_param *param, ct_error *err)
 {
     optim_load_ctx *ctx = ctx_;
-    if (!param->trainable)
+    if (param->kind != CT_PARAM_WEIGHT)
         return CT_OK;
     char full[2 * CT_NAME_MAX], name[4 * CT_NAME_MAX];
     ct_param_full_name(layer, param, full, sizeof full);
-    float *states[2] = {ctx->optim->state0, ctx->optim->state1};
-    for (int which = 0; which < 2; which++) {
+    for (int which = 0; which < CT_OPTIM_MAX_STATES; which++) {
         const char *state_name = ct_optim_state_name(ctx->optim, which);
-        if (!state_name || !states[which])
+        if (!state_name)
             continue;
         snprintf(name, sizeof name, "/optimizer/%s/%s", full, state_name);
-        if (read_tensor(ctx->ckpt, name, &param->shape, states[which] + param->offset, err) != CT_OK)
+        if (read_tensor(ctx->ckpt, name, &param->shape, H5T_NATIVE_FLOAT, ctx->optim->state[which] + param->offset,
+                        err) != CT_OK)
             return CT_ERR;
     }
     return CT_OK;
@@ -312,7 +319,7 @@ int ct_checkpoint_load_optim(const ct_checkpoint *ckpt, int index, const ct_net 
     int rc = ct_h5_attr_int64(group, type_attr, &type, err);
     if (rc == CT_OK && type != (int64_t)optim->cfg.type)
         rc = ct_fail(err, "%s: the checkpoint's optimizer is %s, the job's is %s", ckpt->path,
-                     type == CT_OPTIM_ADAM ? "adam" : "sgd", optim->cfg.type == CT_OPTIM_ADAM ? "adam" : "sgd");
+                     ct_optim_type_name((ct_optim_type)type), ct_optim_type_name(optim->cfg.type));
     if (rc == CT_OK)
         rc = ct_h5_attr_int64(group, step_attr, &optim->step, err);
     H5Gclose(group);

@@ -82,10 +82,14 @@ int ct_family_update(ct_run *run, double *loss, ct_error *err)
      * samples; as PyTorch DDP (broadcast_buffers=True), every rank takes
      * rank 0's, so that the replicas, their evaluations and the checkpoint
      * agree. */
-    for (int i = 0; i < m->nnets; i++)
-        if (m->nets[i]->nbuffers &&
-            ct_broadcast_floats(run->world, m->nets[i]->buffers, m->nets[i]->nbuffers, err) != CT_OK)
+    for (int i = 0; i < m->nnets; i++) {
+        ct_net *net = m->nets[i];
+        if (net->nbuffers && ct_broadcast_floats(run->world, net->buffers, net->nbuffers, err) != CT_OK)
             return CT_ERR;
+        if (net->ncounters &&
+            ct_broadcast_bytes(run->world, net->counters, net->ncounters * sizeof *net->counters, 0, err) != CT_OK)
+            return CT_ERR;
+    }
     return CT_OK;
 }
 

@@ -31,10 +31,9 @@ static int load_on_root(ct_run *run, const char *path, bool resume, ct_error *er
 static int broadcast_optim(const ct_world *world, ct_optim *optim, ct_error *err)
 {
     int rc = ct_broadcast_bytes(world, &optim->step, sizeof optim->step, 0, err);
-    if (rc == CT_OK && optim->state0)
-        rc = ct_broadcast_floats(world, optim->state0, optim->n, err);
-    if (rc == CT_OK && optim->state1)
-        rc = ct_broadcast_floats(world, optim->state1, optim->n, err);
+    for (int which = 0; rc == CT_OK && which < CT_OPTIM_MAX_STATES; which++)
+        if (optim->state[which])
+            rc = ct_broadcast_floats(world, optim->state[which], optim->n, err);
     return rc;
 }
 
@@ -48,6 +47,8 @@ int ct_restore(ct_run *run, const char *path, bool resume, ct_error *err)
         rc = ct_broadcast_floats(run->world, net->params, net->nparams, err);
         if (rc == CT_OK)
             rc = ct_broadcast_floats(run->world, net->buffers, net->nbuffers, err);
+        if (rc == CT_OK)
+            rc = ct_broadcast_bytes(run->world, net->counters, net->ncounters * sizeof *net->counters, 0, err);
         if (rc == CT_OK && resume && run->model.optims[i])
             rc = broadcast_optim(run->world, run->model.optims[i], err);
     }

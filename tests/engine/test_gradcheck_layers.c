@@ -18,6 +18,7 @@
 
 #include "engine/alloc.h"
 #include "engine/loss.h"
+#include "engine/shuffle.h"
 #include "testlib.h"
 
 typedef enum { X_NORMAL, X_SPACED, X_AWAY_FROM_ZERO } input_kind;
@@ -74,11 +75,10 @@ static void fill_input(float *x, int64_t count, input_kind kind, ct_rng *rng)
 {
     if (kind == X_SPACED) {
         /* A shuffled ladder 0.1 apart: no two values within 0.1. */
-        int64_t *perm = CT_ALLOC_ARRAY(int64_t, count);
-        ct_permutation(perm, count, ct_rng_next(rng), 0);
+        ct_shuffle order;
+        ct_shuffle_init(&order, count, ct_rng_next(rng), 0);
         for (int64_t i = 0; i < count; i++)
-            x[i] = 0.1f * (float)(perm[i] - count / 2);
-        ct_free(perm);
+            x[i] = 0.1f * (float)(ct_shuffle_at(&order, i) - count / 2);
         return;
     }
     t_fill_normal(x, (size_t)count, 1.0f, rng);
@@ -133,8 +133,8 @@ static void run_problem(problem *p, const char *what, ct_shape in, int64_t n, in
     ct_net_free(&p->net);
 }
 
-static const ct_pass train_pass = {CT_MODE_TRAIN, 7, 3, 5};
-static const ct_pass eval_pass = {CT_MODE_EVAL, 7, 3, 5};
+static const ct_pass train_pass = {.mode = CT_MODE_TRAIN, .seed = 7, .step = 3, .first_sample = 5};
+static const ct_pass eval_pass = {.mode = CT_MODE_EVAL, .seed = 7, .step = 3, .first_sample = 5};
 
 /* One layer alone in a network, checked through sum(out * r). */
 static void run_layer(ct_layer *l, const char *what, ct_shape in, int64_t n, input_kind kind, double h,

@@ -211,7 +211,11 @@ static int load_param(void *ctx_, const ct_layer *layer, const ct_param *param, 
         print_error("%s: the engine has tensor %s, PyTorch does not\n", ctx->case_name, param->suffix);
         fail();
     }
-    read_dataset(ctx->g, name, H5T_NATIVE_FLOAT, param->data, (size_t)ct_shape_numel(&param->shape));
+    size_t n = (size_t)ct_shape_numel(&param->shape);
+    if (param->kind == CT_PARAM_COUNTER)
+        read_dataset(ctx->g, name, H5T_NATIVE_INT64, param->count, n);
+    else
+        read_dataset(ctx->g, name, H5T_NATIVE_FLOAT, param->data, n);
     /* The shape too, as load_state_dict checks it. */
     hsize_t dims[8];
     int rank = dataset_dims(ctx->g, name, dims);
@@ -228,12 +232,18 @@ static int check_param(void *ctx_, const ct_layer *layer, const ct_param *param,
     case_ctx *ctx = ctx_;
     char name[64];
     size_t n = (size_t)ct_shape_numel(&param->shape);
-    if (param->trainable) {
+    if (param->kind == CT_PARAM_WEIGHT) {
         snprintf(name, sizeof name, "grad.%s", param->suffix);
         compare_dataset(ctx->g, name, param->grad, n, ctx->case_name);
-    } else {
+    } else if (param->kind == CT_PARAM_BUFFER) {
         snprintf(name, sizeof name, "after.%s", param->suffix);
         compare_dataset(ctx->g, name, param->data, n, ctx->case_name);
+    } else { /* counters are exact */
+        snprintf(name, sizeof name, "after.%s", param->suffix);
+        int64_t want = -1;
+        assert_int_equal(n, 1);
+        read_dataset(ctx->g, name, H5T_NATIVE_INT64, &want, 1);
+        assert_int_equal(param->count[0], want);
     }
     return CT_OK;
 }
@@ -275,7 +285,7 @@ static void run_layer_case(hid_t g, const char *case_name, const char *type)
     out_count = (size_t)(n * ct_shape_numel(ct_net_out_shape(&net)));
     assert_int_equal(dy_count, out_count);
     float *dx = CT_ALLOC_ARRAY(float, in_count);
-    ct_pass pass = {strcmp(mode, "eval") ? CT_MODE_TRAIN : CT_MODE_EVAL, 1, 0, 0};
+    ct_pass pass = {.mode = strcmp(mode, "eval") ? CT_MODE_TRAIN : CT_MODE_EVAL, .seed = 1};
     const float *y = ct_net_forward(&net, x, n, &pass);
     compare_dataset(g, "y", y, out_count, case_name);
     ct_net_zero_grads(&net);

@@ -431,8 +431,8 @@ static int spy_build(ct_layer *l, ct_error *err)
 {
     (void)err;
     l->out = l->in;
-    ct_layer_add_param(l, "calls", ct_shape1(1), true);
-    ct_layer_add_param(l, "running", ct_shape1(2), false);
+    ct_layer_add_param(l, "calls", ct_shape1(1), CT_PARAM_WEIGHT);
+    ct_layer_add_param(l, "running", ct_shape1(2), CT_PARAM_BUFFER);
     l->workspace_per_sample = 3;
     l->workspace_fixed = 5;
     return CT_OK;
@@ -474,8 +474,8 @@ static void test_layer_param_limit(void **state)
     (void)state;
     ct_layer *l = spy_create();
     for (int i = 0; i < CT_MAX_LAYER_PARAMS; i++)
-        assert_int_equal(ct_layer_add_param(l, "p", ct_shape1(1), true), i);
-    assert_int_equal(ct_layer_add_param(l, "one_too_many", ct_shape1(1), true), -1);
+        assert_int_equal(ct_layer_add_param(l, "p", ct_shape1(1), CT_PARAM_WEIGHT), i);
+    assert_int_equal(ct_layer_add_param(l, "one_too_many", ct_shape1(1), CT_PARAM_WEIGHT), -1);
     assert_int_equal(l->nparams, CT_MAX_LAYER_PARAMS);
     snprintf(l->name, sizeof l->name, "generator.3");
     ct_error err;

@@ -11,8 +11,8 @@
 #include "engine/alloc.h"
 #include "testlib.h"
 
-static const ct_pass train_pass = {CT_MODE_TRAIN, 1, 0, 0};
-static const ct_pass eval_pass = {CT_MODE_EVAL, 1, 0, 0};
+static const ct_pass train_pass = {.mode = CT_MODE_TRAIN, .seed = 1};
+static const ct_pass eval_pass = {.mode = CT_MODE_EVAL, .seed = 1};
 
 static const char *build_error(ct_layer *l, ct_shape in)
 {
@@ -45,16 +45,18 @@ static void test_batch_norm_tensors(void **state)
     for (int p = 0; p < 5; p++) {
         const ct_param *pa = &bn->params[p];
         assert_string_equal(pa->suffix, names[p]);
-        assert_int_equal(pa->trainable, p < 2);
+        assert_int_equal(pa->kind, p < 2 ? CT_PARAM_WEIGHT : p < 4 ? CT_PARAM_BUFFER : CT_PARAM_COUNTER);
         assert_int_equal(pa->shape.ndim, p < 4 ? 1 : 0); /* num_batches_tracked is a 0-dim tensor */
         if (p < 4)
             assert_int_equal(pa->shape.dim[0], 6);
         for (int64_t i = 0; i < ct_shape_numel(&pa->shape); i++)
-            assert_float_equal(pa->data[i], init[p], 0);
+            assert_float_equal(p < 4 ? pa->data[i] : (float)pa->count[i], init[p], 0);
     }
     /* Trainable tensors in params (by layer), statistics in buffers. */
     assert_int_equal(net.nparams, 4 * 6 + 6 + 6 + 6 + 6 * 2 + 2);
-    assert_int_equal(net.nbuffers, 6 + 6 + 1);
+    assert_int_equal(net.nbuffers, 6 + 6);
+    assert_int_equal(net.ncounters, 1);
+    assert_ptr_equal(bn->params[4].count, net.counters);
     assert_ptr_equal(bn->params[0].data, net.params + 30);
     assert_ptr_equal(bn->params[3].data, net.buffers + 6);
     assert_null(bn->params[2].grad);
@@ -103,7 +105,7 @@ static void test_batch_norm_running_statistics(void **state)
             t_check_close(bn->params[2].data[c], rm[c], 1e-5, 1e-6, "running_mean", c);
             t_check_close(bn->params[3].data[c], rv[c], 1e-5, 1e-6, "running_var", c);
         }
-        assert_float_equal(bn->params[4].data[0], (float)(step + 1), 0);
+        assert_int_equal(bn->params[4].count[0], step + 1);
     }
     /* Eval: the running statistics, which it leaves alone. */
     t_fill_normal(x, N * C * L, 2.0f, &rng);
@@ -113,8 +115,13 @@ static void test_batch_norm_running_statistics(void **state)
         double want = (x[at] - rm[c]) / sqrt(rv[c] + eps) * bn->params[0].data[c] + bn->params[1].data[c];
         t_check_close(y[at], want, 1e-5, 1e-5, "batch_norm eval y", at);
     }
-    assert_float_equal(bn->params[4].data[0], 2.0f, 0);
+    assert_int_equal(bn->params[4].count[0], 2);
     t_check_close(bn->params[2].data[0], rm[0], 1e-5, 1e-6, "running_mean after eval", 0);
+    /* An exact count: a float would stop counting at 2^24. */
+    bn->params[4].count[0] = INT64_C(1) << 24;
+    t_fill_normal(x, N * C * L, 2.0f, &rng);
+    ct_net_forward(&net, x, N, &train_pass);
+    assert_int_equal(bn->params[4].count[0], (INT64_C(1) << 24) + 1);
 
     /* One value per channel (a rank with one sample of [F] inputs): PyTorch
      * refuses; here the output is the bias and the statistics stay finite. */
@@ -166,12 +173,12 @@ static void test_dropout_masks_follow_global_samples(void **state)
     float x[N * SIZE];
     for (int i = 0; i < N * SIZE; i++)
         x[i] = 1.0f + (float)i;
-    ct_pass pass = {CT_MODE_TRAIN, 9, 4, 0};
+    ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = 9, .step = 4};
     float *whole = dropout_run(&net, x, N, SIZE, &pass);
     /* Split as three ranks would: first_sample is each part's offset. */
     const int parts[3][2] = {{0, 3}, {3, 3}, {6, 2}};
     for (int k = 0; k < 3; k++) {
-        ct_pass part = {CT_MODE_TRAIN, 9, 4, parts[k][0]};
+        ct_pass part = {.mode = CT_MODE_TRAIN, .seed = 9, .step = 4, .first_sample = parts[k][0]};
         float *y = dropout_run(&net, x + parts[k][0] * SIZE, parts[k][1], SIZE, &part);
         assert_memory_equal(y, whole + parts[k][0] * SIZE, (size_t)parts[k][1] * SIZE * sizeof *y);
         /* backward uses the part's mask */
@@ -193,7 +200,8 @@ static void test_dropout_masks_follow_global_samples(void **state)
     }
     assert_true(dropped > 0.3 * N * SIZE && dropped < 0.5 * N * SIZE);
     /* Another step, seed or layer draws other masks. */
-    ct_pass other_step = {CT_MODE_TRAIN, 9, 5, 0}, other_seed = {CT_MODE_TRAIN, 10, 4, 0};
+    ct_pass other_step = {.mode = CT_MODE_TRAIN, .seed = 9, .step = 5};
+    ct_pass other_seed = {.mode = CT_MODE_TRAIN, .seed = 10, .step = 4};
     float *a = dropout_run(&net, x, N, SIZE, &other_step), *b = dropout_run(&net, x, N, SIZE, &other_seed);
     assert_true(memcmp(a, whole, sizeof x) != 0 && memcmp(b, whole, sizeof x) != 0);
     ct_free(a);
@@ -206,6 +214,19 @@ static void test_dropout_masks_follow_global_samples(void **state)
     a = dropout_run(&net, x, N, SIZE, &pass);
     assert_true(memcmp(a, whole, sizeof x) != 0);
     ct_free(a);
+    ct_net_free(&net);
+    /* Another purpose (pass salt) draws other masks; salt 0 is the plain pass. */
+    ct_net_init(&net, "");
+    ct_net_add(&net, ct_dropout_create(0.4f), NULL);
+    t_build(&net, SIZE, N);
+    ct_pass fake = pass;
+    fake.salt = ct_salt("gan.d_fake");
+    a = dropout_run(&net, x, N, SIZE, &fake);
+    b = dropout_run(&net, x, N, SIZE, &pass);
+    assert_true(memcmp(a, whole, sizeof x) != 0);
+    assert_memory_equal(b, whole, sizeof x);
+    ct_free(a);
+    ct_free(b);
     ct_free(whole);
     ct_net_free(&net);
 }

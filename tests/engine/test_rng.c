@@ -1,9 +1,8 @@
-/* ct_rng: determinism, streams, distributions, permutations. */
+/* ct_rng: determinism, streams, distributions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/alloc.h"
 #include "testlib.h"
 
 static void test_same_seed_same_numbers(void **state)
@@ -97,38 +96,6 @@ static void test_below_is_in_range_and_uniform(void **state)
         assert_true(ct_rng_below(&r, big) < big);
 }
 
-static void test_permutation(void **state)
-{
-    (void)state;
-    const int64_t n = 1001;
-    int64_t *p = CT_ALLOC_ARRAY(int64_t, n), *q = CT_ALLOC_ARRAY(int64_t, n);
-    char *seen = CT_ALLOC_ARRAY(char, n);
-    ct_permutation(p, n, 9, 0);
-    for (int64_t i = 0; i < n; i++) {
-        assert_true(p[i] >= 0 && p[i] < n);
-        assert_false(seen[p[i]]);
-        seen[p[i]] = 1;
-    }
-    int64_t fixed = 0;
-    for (int64_t i = 0; i < n; i++)
-        fixed += p[i] == i;
-    assert_true(fixed < 10); /* a shuffle, not the identity */
-
-    ct_permutation(q, n, 9, 0); /* same (seed, epoch): same permutation */
-    assert_memory_equal(p, q, (size_t)n * sizeof *p);
-    ct_permutation(q, n, 9, 1); /* next epoch: another one */
-    assert_true(memcmp(p, q, (size_t)n * sizeof *p) != 0);
-    ct_permutation(q, n, 10, 0); /* another seed: another one */
-    assert_true(memcmp(p, q, (size_t)n * sizeof *p) != 0);
-
-    ct_permutation(q, 1, 9, 0);
-    assert_int_equal(q[0], 0);
-    ct_permutation(q, 0, 9, 0); /* nothing to do, nothing written */
-    ct_free(p);
-    ct_free(q);
-    ct_free(seen);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,7 +104,6 @@ int main(void)
         cmocka_unit_test(test_uniform_range_and_moments),
         cmocka_unit_test(test_normal_moments),
         cmocka_unit_test(test_below_is_in_range_and_uniform),
-        cmocka_unit_test(test_permutation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
