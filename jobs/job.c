@@ -8,6 +8,21 @@
 #include "jobs/job.h"
 #include "jobs/job_internal.h"
 
+int ct_pb_is_override_section(const ProtobufCFieldDescriptor *f)
+{
+    return f == protobuf_c_message_descriptor_get_field_by_name(&ctrain__network__descriptor, "optimizer");
+}
+
+/* A network's optimizer section says what differs from the job's. */
+static void inherit_optimizers(Ctrain__Job *job)
+{
+    if (!job->model || !job->optimizer)
+        return;
+    for (size_t i = 0; i < job->model->n_networks; i++)
+        if (job->model->networks[i]->optimizer)
+            ct_pb_fill_unset(&job->model->networks[i]->optimizer->base, &job->optimizer->base);
+}
+
 static int load(const char *text, size_t len, const char *origin, const char *const *overrides,
                 size_t noverrides, ct_job **out, ct_error *err)
 {
@@ -18,6 +33,7 @@ static int load(const char *text, size_t len, const char *origin, const char *co
     for (size_t i = 0; rc == CT_OK && i < noverrides; i++)
         rc = ct_pb_set(job, overrides[i], &marks, err);
     if (rc == CT_OK) {
+        inherit_optimizers((Ctrain__Job *)job);
         ct_pb_resolve(job);
         rc = ct_job_check((const ct_job *)job, &marks, origin, err);
     }

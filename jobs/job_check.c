@@ -93,22 +93,28 @@ static int check_train(const checker *c, const Ctrain__Train *t)
     return CT_OK;
 }
 
-static int check_optimizer(const checker *c, const Ctrain__Optimizer *o)
+/* An optimizer section at `at` ("optimizer", "model.networks[1].optimizer"). */
+static int check_optimizer(const checker *c, const char *at, const Ctrain__Optimizer *o)
 {
     if (!o)
         return CT_OK;
-    if (positive(c, "optimizer.lr", o->lr) || non_negative(c, "optimizer.momentum", o->momentum) ||
-        finite(c, "optimizer.dampening", o->dampening) ||
-        non_negative(c, "optimizer.weight_decay", o->weight_decay) ||
-        below_one(c, "optimizer.beta1", o->beta1) || below_one(c, "optimizer.beta2", o->beta2) ||
-        positive(c, "optimizer.eps", o->eps) || non_negative(c, "optimizer.lr_min", o->lr_min) ||
-        positive(c, "optimizer.lr_gamma", o->lr_gamma))
+    char p[16][160];
+    static const char *const names[] = {"lr", "momentum", "dampening", "weight_decay", "beta1", "beta2", "eps",
+                                        "lr_min", "lr_gamma", "alpha", "clip_grad_norm", "clip_grad_value",
+                                        "lr_step_epochs"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        snprintf(p[i], sizeof p[i], "%s.%s", at, names[i]);
+    if (positive(c, p[0], o->lr) || non_negative(c, p[1], o->momentum) || finite(c, p[2], o->dampening) ||
+        non_negative(c, p[3], o->weight_decay) || below_one(c, p[4], o->beta1) || below_one(c, p[5], o->beta2) ||
+        positive(c, p[6], o->eps) || non_negative(c, p[7], o->lr_min) || positive(c, p[8], o->lr_gamma) ||
+        non_negative(c, p[10], o->clip_grad_norm) || non_negative(c, p[11], o->clip_grad_value))
         return CT_ERR;
+    if (!(o->alpha >= 0 && o->alpha <= 1))
+        return bad(c, p[9], "expected a number >= 0 and <= 1, found %g%s", o->alpha, dflt(c, p[9]));
     if (o->lr_schedule == CTRAIN__LR_SCHEDULE__STEP)
-        return at_least(c, "optimizer.lr_step_epochs", o->lr_step_epochs, 1);
+        return at_least(c, p[12], o->lr_step_epochs, 1);
     if (o->lr_schedule == CTRAIN__LR_SCHEDULE__COSINE && o->lr_min > o->lr)
-        return bad(c, "optimizer.lr_min", "expected at most optimizer.lr (%g) for a cosine schedule, found %g",
-                   o->lr, o->lr_min);
+        return bad(c, p[7], "expected at most %s (%g) for a cosine schedule, found %g", p[0], o->lr, o->lr_min);
     return CT_OK;
 }
 
@@ -275,6 +281,9 @@ static int check_network(const checker *c, size_t i, const Ctrain__Network *net)
     snprintf(path, sizeof path, "model.networks[%zu].name", i);
     if (check_name(c, path, net->name))
         return CT_ERR;
+    snprintf(path, sizeof path, "model.networks[%zu].optimizer", i);
+    if (check_optimizer(c, path, net->optimizer))
+        return CT_ERR;
     snprintf(path, sizeof path, "model.networks[%zu].layers", i);
     if (net->n_layers == 0)
         return bad(c, path, "expected at least one layer, found none");
@@ -360,7 +369,8 @@ int ct_job_check(const ct_job *job, const ct_marks *marks, const char *origin, c
     if (!path || !*path)
         return bad(&c, "data.path", "expected the path of an HDF5 dataset file, found %s",
                    path ? "an empty string" : "nothing (it is required)");
-    if (check_model(&c, job->model) || check_optimizer(&c, job->optimizer) || check_train(&c, job->train))
+    if (check_model(&c, job->model) || check_optimizer(&c, "optimizer", job->optimizer) ||
+        check_train(&c, job->train))
         return CT_ERR;
     return CT_OK;
 }

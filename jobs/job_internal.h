@@ -136,8 +136,19 @@ void ct_pb_mark_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
  * created, optional scalars get has_ set, default strings are copied. Then
  * the packed bytes say everything (a job stored in a checkpoint keeps its
  * values if job.proto's defaults change) and emitting and re-reading the
- * job gives the same bytes. Strings with no default stay NULL (unset). */
+ * job gives the same bytes. Strings with no default stay NULL (unset), and
+ * so do override sections (ct_pb_is_override_section). */
 void ct_pb_resolve(ProtobufCMessage *m);
+
+/* Copies every scalar field that is set in src and unset in dst (same
+ * type) into dst: an override section takes what it does not say from the
+ * section it overrides. */
+void ct_pb_fill_unset(ProtobufCMessage *dst, const ProtobufCMessage *src);
+
+/* Whether f is an override section: a message field whose absence means
+ * "as the job-level section of the same type" (a network's `optimizer:`),
+ * so that resolving and emitting leave it absent (job.c). */
+int ct_pb_is_override_section(const ProtobufCFieldDescriptor *f);
 
 /* ---- scalars (yaml_scalar.c) ------------------------------------------- */
 

@@ -181,6 +181,8 @@ static void resolve(ProtobufCMessage *m, const ProtobufCMessageDescriptor **oute
         switch (f->type) {
         case PROTOBUF_C_TYPE_MESSAGE: {
             ProtobufCMessage **sub = slot;
+            if (!*sub && ct_pb_is_override_section(f))
+                break;
             if (!*sub) {
                 int recursive = 0; /* a message that may contain itself stays absent */
                 for (int k = 0; k <= depth; k++)
@@ -212,6 +214,19 @@ static void resolve(ProtobufCMessage *m, const ProtobufCMessageDescriptor **oute
         }
         if (has_flag(f))
             *(protobuf_c_boolean *)ct_pb_quantifier(m, f) = 1;
+    }
+}
+
+void ct_pb_fill_unset(ProtobufCMessage *dst, const ProtobufCMessage *src)
+{
+    const ProtobufCMessageDescriptor *d = dst->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (!has_flag(f) || *(const protobuf_c_boolean *)ct_pb_quantifier(dst, f) ||
+            !*(const protobuf_c_boolean *)ct_pb_quantifier(src, f))
+            continue;
+        memcpy(ct_pb_member(dst, f), ct_pb_member(src, f), ct_pb_elt_size(f->type));
+        ct_pb_mark_set(dst, f);
     }
 }
 

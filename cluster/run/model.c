@@ -119,7 +119,11 @@ void ct_model_optim_config(const ct_job *job, ct_optim_config *cfg)
 {
     const Ctrain__Optimizer *o = job->optimizer;
     memset(cfg, 0, sizeof *cfg);
-    cfg->type = o->type == CTRAIN__OPTIMIZER_TYPE__ADAM ? CT_OPTIM_ADAM : CT_OPTIM_SGD;
+    cfg->type = o->type == CTRAIN__OPTIMIZER_TYPE__ADAM      ? CT_OPTIM_ADAM
+                : o->type == CTRAIN__OPTIMIZER_TYPE__RMSPROP ? CT_OPTIM_RMSPROP
+                                                             : CT_OPTIM_SGD;
+    cfg->alpha = o->alpha;
+    cfg->centered = o->centered;
     cfg->lr = o->lr;
     cfg->weight_decay = o->weight_decay;
     cfg->momentum = o->momentum;

@@ -84,6 +84,10 @@ static void test_layout(void **state)
                        "  lr_min: 0\n"
                        "  lr_step_epochs: 0\n"
                        "  lr_gamma: 0.1\n"
+                       "  alpha: 0.99\n"
+                       "  centered: false\n"
+                       "  clip_grad_norm: 0\n"
+                       "  clip_grad_value: 0\n"
                        "train:\n"
                        "  epochs: 1\n"
                        "  batch_size: 64\n"
@@ -91,13 +95,16 @@ static void test_layout(void **state)
                        "  max_steps: 0\n"
                        "  log_every_steps: 0\n"
                        "  bucket_mb: 4\n"
+                       "  drop_last: false\n"
+                       "  steps_per_epoch: 0\n"
                        "checkpoint:\n"
                        "  every_steps: 0\n"
                        "  every_epoch: true\n"
                        "  keep: 3\n"
                        "output:\n"
                        "  runs_dir: runs\n"
-                       "  progress: auto\n";
+                       "  progress: auto\n"
+                       "  tensorboard: true\n";
     assert_string_equal(yaml, want);
     ct_free(yaml);
     assert_round_trip(job);

@@ -76,7 +76,7 @@ static void test_unknown_key(void **state)
                         "t.yaml:5:3: unknown key 'bach_size' in train; did you mean 'batch_size'?");
     assert_string_equal(ct_test_load_fail(DATA NETS "optimizer:\n  lerning_rate: 0.1\n"),
                         "t.yaml:4:3: unknown key 'lerning_rate' in optimizer; valid keys: type, lr, momentum, "
-                        "dampening, nesterov, weight_decay, beta1, beta2, eps, lr_schedule, lr_min, lr_step_epochs, lr_gamma");
+                        "dampening, nesterov, weight_decay, beta1, beta2, eps, lr_schedule, lr_min, lr_step_epochs, lr_gamma, alpha, centered, clip_grad_norm, clip_grad_value");
     assert_string_equal(ct_test_load_fail(DATA NETS "trian: {epochs: 1}\n"),
                         "t.yaml:3:1: unknown key 'trian' at the top level; did you mean 'train'?");
     assert_string_equal(ct_test_load_fail(DATA "model: {networks: [{layers: [relu, {linear: {out_feature: 3}}]}]}\n"),
@@ -151,7 +151,7 @@ static void test_unknown_enum(void **state)
 {
     (void)state;
     assert_string_equal(ct_test_load_fail(DATA NETS "optimizer: {type: adamw}\n"),
-                        "t.yaml:3:19: optimizer.type: expected one of sgd, adam, found 'adamw'; did you mean 'adam'?");
+                        "t.yaml:3:19: optimizer.type: expected one of sgd, adam, rmsprop, found 'adamw'; did you mean 'adam'?");
     assert_string_equal(ct_test_load_fail(DATA "model:\n  loss: xent\n  networks: [{layers: [relu]}]\n"),
                         "t.yaml:3:9: model.loss: expected one of cross_entropy, mse, bce_with_logits, bce, nll, "
                         "found 'xent'");

@@ -2,6 +2,8 @@
  * scalar spelling the loader accepts. */
 #include "job_test_util.h"
 
+#include "engine/alloc.h"
+
 #include <math.h>
 
 static void test_example_file(void **state)
@@ -179,6 +181,60 @@ static void test_load_text_origin(void **state)
     ct_job_free(NULL);
 }
 
+/* A network's optimizer section overrides the job's field by field; a
+ * network without one stays without (it uses the job's as it is, --set
+ * included), also after the resolved job is emitted and read back. */
+static void test_network_optimizer(void **state)
+{
+    (void)state;
+    const char *yaml = "data: {path: d.h5}\n"
+                       "model:\n"
+                       "  family: autoencoder\n"
+                       "  loss: mse\n"
+                       "  autoencoder: {latent_size: 2}\n"
+                       "  networks:\n"
+                       "    - name: encoder\n"
+                       "      layers: [relu]\n"
+                       "      optimizer: {lr: 0.5, clip_grad_norm: 1}\n"
+                       "    - name: decoder\n"
+                       "      layers: [relu]\n"
+                       "optimizer: {type: rmsprop, alpha: 0.9, lr: 0.01}\n";
+    const char *sets[] = {"optimizer.lr=0.02"};
+    const char *msg = NULL;
+    ct_job *job = ct_test_load_set(yaml, sets, 1, &msg);
+    if (!job)
+        fail_msg("%s", msg);
+    const Ctrain__Optimizer *g = job->model->networks[0]->optimizer;
+    assert_non_null(g);
+    assert_int_equal(g->type, CTRAIN__OPTIMIZER_TYPE__RMSPROP);
+    assert_true(g->alpha == 0.9f && g->lr == 0.5f && g->clip_grad_norm == 1.0f);
+    assert_true(g->eps == 1e-8f && g->momentum == 0.0f); /* defaults where neither says */
+    assert_null(job->model->networks[1]->optimizer);
+    assert_true(job->optimizer->lr == 0.02f);
+    char *text = ct_job_to_yaml(job);
+    ct_job *again = NULL;
+    ct_error err;
+    if (ct_job_load_text(text, strlen(text), "again", &again, &err) != CT_OK)
+        fail_msg("%s", err.msg);
+    assert_null(again->model->networks[1]->optimizer);
+    assert_true(again->model->networks[0]->optimizer->lr == 0.5f);
+    assert_int_equal(again->model->networks[0]->optimizer->type, CTRAIN__OPTIMIZER_TYPE__RMSPROP);
+    ct_job_free(again);
+    ct_free(text);
+    ct_job_free(job);
+    /* Its ranges are checked where it was written. */
+    msg = ct_test_load_fail("data: {path: d.h5}\n"
+                            "model:\n"
+                            "  networks:\n"
+                            "    - layers: [relu]\n"
+                            "      optimizer: {clip_grad_norm: -1}\n");
+    assert_has(msg, "t.yaml:5:");
+    assert_has(msg, "model.networks[0].optimizer.clip_grad_norm: expected a number >= 0, found -1");
+    msg = ct_test_load_fail("data: {path: d.h5}\nmodel:\n  networks:\n    - layers: [relu]\n"
+                            "optimizer: {type: rmsprop, alpha: 1.5}\n");
+    assert_has(msg, "optimizer.alpha: expected a number >= 0 and <= 1, found 1.5");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_scalar_spellings),
         cmocka_unit_test(test_anchors_and_aliases),
         cmocka_unit_test(test_load_text_origin),
+        cmocka_unit_test(test_network_optimizer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,7 +98,7 @@ static void test_errors(void **state)
                         "--set trian.epochs=3: unknown field 'trian' at the top level; did you mean 'train'?");
     assert_string_equal(set_fail("optimizer.learning_rate=3"),
                         "--set optimizer.learning_rate=3: unknown field 'learning_rate' in optimizer; valid fields: "
-                        "type, lr, momentum, dampening, nesterov, weight_decay, beta1, beta2, eps, lr_schedule, lr_min, lr_step_epochs, lr_gamma");
+                        "type, lr, momentum, dampening, nesterov, weight_decay, beta1, beta2, eps, lr_schedule, lr_min, lr_step_epochs, lr_gamma, alpha, centered, clip_grad_norm, clip_grad_value");
     assert_string_equal(set_fail("train.epochs=ten"),
                         "--set train.epochs=ten: train.epochs: expected an unsigned integer, found 'ten'");
     assert_string_equal(set_fail("train.epochs=-2"),
@@ -107,7 +107,7 @@ static void test_errors(void **state)
     assert_string_equal(set_fail("train.epochs="),
                         "--set train.epochs=: train.epochs: expected an unsigned integer, found an empty value");
     assert_string_equal(set_fail("optimizer.type=adamw"),
-                        "--set optimizer.type=adamw: optimizer.type: expected one of sgd, adam, found 'adamw'; did "
+                        "--set optimizer.type=adamw: optimizer.type: expected one of sgd, adam, rmsprop, found 'adamw'; did "
                         "you mean 'adam'?");
     assert_string_equal(set_fail("model.networks.1.name=x"),
                         "--set model.networks.1.name=x: model.networks has 1 item: index 1 is out of range (only "
