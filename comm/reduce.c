@@ -38,14 +38,18 @@ int ct_allreduce_floats(const ct_world *world, float *buf, size_t n, size_t buck
     if (world->size == 1 || n == 0)
         return CT_OK;
     bucket_floats = clamp_to_int(bucket_floats ? bucket_floats : n);
+    /* Every bucket is reduced even after one fails, so that this rank makes
+     * the same collective calls as the others; the first failure is
+     * returned, to be agreed on at the step's end. */
+    int first_failure = MPI_SUCCESS;
     for (size_t end = n; end > 0;) {
         size_t begin = end > bucket_floats ? end - bucket_floats : 0;
         int rc = MPI_Allreduce(MPI_IN_PLACE, buf + begin, (int)(end - begin), MPI_FLOAT, MPI_SUM, world->comm);
-        if (rc != MPI_SUCCESS)
-            return mpi_fail(err, "MPI_Allreduce of gradients", rc);
+        if (rc != MPI_SUCCESS && first_failure == MPI_SUCCESS)
+            first_failure = rc;
         end = begin;
     }
-    return CT_OK;
+    return first_failure == MPI_SUCCESS ? CT_OK : mpi_fail(err, "MPI_Allreduce of gradients", first_failure);
 }
 
 int ct_allreduce_doubles(const ct_world *world, double *buf, int n, ct_error *err)

@@ -17,7 +17,9 @@ int ct_broadcast_bytes(const ct_world *world, void *buf, size_t size, int root, 
  * which backward finishes them). Blocking MPI_Allreduce per bucket: Open
  * MPI's nonblocking collectives (libnbc) progress only inside MPI calls, so
  * with nothing to overlap they were slower here (weak scaling of the MLP on
- * 2 ranks 1.5-1.66x with MPI_Iallreduce, 1.62-1.83x blocking). */
+ * 2 ranks 1.5-1.66x with MPI_Iallreduce, 1.62-1.83x blocking). A failed
+ * bucket does not stop the others: every rank makes the same calls, and
+ * the first failure is returned (to be agreed on with ct_agree). */
 int ct_allreduce_floats(const ct_world *world, float *buf, size_t n, size_t bucket_floats, ct_error *err);
 
 /* Sums buf[n] of doubles over all ranks, in place (losses, counts). */

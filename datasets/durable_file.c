@@ -1,26 +1,39 @@
 #include "datasets/durable_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+/* fsync of path opened with flags; 0, or an errno. EINVAL (a file system
+ * without fsync of this kind of file) counts as done. */
 static int fsync_path(const char *path, int flags)
 {
     int fd = open(path, flags);
     if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
+        return errno;
+    int rc = fsync(fd) == 0 || errno == EINVAL ? 0 : errno;
     close(fd);
     return rc;
 }
 
+int ct_fsync_dir(const char *dir, ct_error *err)
+{
+    int rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    if (rc)
+        return ct_fail(err, "%s: cannot fsync the directory: %s", dir, strerror(rc));
+    return CT_OK;
+}
+
 int ct_file_commit(const char *tmp_path, const char *path, ct_error *err)
 {
-    if (fsync_path(tmp_path, O_RDONLY) != 0) {
-        ct_fail(err, "%s: cannot fsync it: %s", tmp_path, strerror(errno));
+    int rc = fsync_path(tmp_path, O_RDONLY);
+    if (rc) {
+        ct_fail(err, "%s: cannot fsync it: %s", tmp_path, strerror(rc));
         unlink(tmp_path);
         return CT_ERR;
     }
@@ -31,8 +44,7 @@ int ct_file_commit(const char *tmp_path, const char *path, ct_error *err)
     }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
-    fsync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
-    return CT_OK;
+    return ct_fsync_dir(dirname(dir), err);
 }
 
 int ct_file_write_atomic(const char *path, const void *data, size_t size, ct_error *err)
@@ -51,4 +63,71 @@ int ct_file_write_atomic(const char *path, const void *data, size_t size, ct_err
         return CT_ERR;
     }
     return ct_file_commit(tmp, path, err);
+}
+
+/* Creates one directory (existing is fine) and, when it was new, makes its
+ * name durable in its parent. */
+static int make_dir(char *path, ct_error *err)
+{
+    if (mkdir(path, 0777) != 0) {
+        struct stat st;
+        if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return CT_OK;
+        return ct_fail(err, "%s: cannot create directory: %s", path,
+                       errno == EEXIST ? "a file of that name exists" : strerror(errno));
+    }
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", path);
+    return ct_fsync_dir(dirname(parent), err);
+}
+
+int ct_mkdirs(const char *path, ct_error *err)
+{
+    char buf[4096];
+    if (!path[0])
+        return ct_fail(err, "cannot create a directory with an empty name");
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return ct_fail(err, "%s: path too long", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0';
+        int rc = make_dir(buf, err);
+        *p = '/';
+        if (rc != CT_OK)
+            return CT_ERR;
+    }
+    return make_dir(buf, err);
+}
+
+/* Whether name ends in ".tmp." and one or more digits. */
+static int is_tmp_name(const char *name)
+{
+    for (const char *at = strstr(name, ".tmp."); at; at = strstr(at + 1, ".tmp.")) {
+        const char *d = at + 5;
+        if (!*d)
+            continue;
+        while (*d >= '0' && *d <= '9')
+            d++;
+        if (!*d)
+            return 1;
+    }
+    return 0;
+}
+
+int ct_remove_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (is_tmp_name(e->d_name) && unlink(path) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }

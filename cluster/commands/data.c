@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cluster/commands/commands.h"
-#include "cluster/run/fsutil.h"
+#include "datasets/durable_file.h"
 #include "datasets/importers.h"
 
 static int import(int argc, char **argv)

@@ -57,6 +57,17 @@ static const help_topic topics[] = {
      "query's class and red when not. Prints the query's same-class hit rate.\n"
      "  --all   also print the mean hit rate among k neighbours with every sample of the\n"
      "          split as the query (an exact N x N search: seconds for 10000 samples)\n"},
+    {"plot",
+     "usage: ctrain plot RUN_DIR... --out FILE.png [--metric NAME]... [--title TEXT]\n"
+     "\n"
+     "Draws the curves of the runs' metrics.jsonl files: one panel per metric against the\n"
+     "training step, a line in its own colour per run (named by its directory). Epoch\n"
+     "records are lines with dots; step records, where a run has them, a thin line (light\n"
+     "under an epoch line); null values break the lines. Runs as one process, without\n"
+     "mpirun.\n"
+     "  --metric NAME   draw this metric (repeat for more); default: every metric of the\n"
+     "                  epoch records but the bookkeeping (epoch, seconds, *_per_s)\n"
+     "  --title TEXT    the picture's title (default: training curves of ...)\n"},
     {"data",
      "usage: ctrain data import fashion-mnist [--from DIR] --out FILE.h5\n"
      "       ctrain data inspect FILE.h5\n"
@@ -80,6 +91,7 @@ static void overview(void)
          "  reconstruct CKPT.h5   draw an autoencoder's reconstructions (PNG)\n"
          "  embed CKPT.h5         write an autoencoder's latent codes (HDF5, PNG scatter)\n"
          "  search CKPT.h5        nearest neighbours in an autoencoder's latent space\n"
+         "  plot RUN_DIR...       draw runs' training curves from metrics.jsonl (PNG)\n"
          "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
          "  job check JOB.yaml    validate a job and print it resolved\n"
          "  help [COMMAND]        this text, or a command's\n"
@@ -99,6 +111,6 @@ int ct_cmd_help(int argc, char **argv)
         }
     }
     char msg[256];
-    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, data, job, help)", argv[1]);
+    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, plot, data, job, help)", argv[1]);
     return ct_report_error(msg);
 }

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "cluster/commands/commands.h"
-#include "cluster/run/fsutil.h"
 #include "datasets/durable_file.h"
 #include "cluster/run/restore.h"
 #include "cluster/run/run.h"
@@ -110,7 +109,7 @@ static int train(ct_run *run, const train_args *a, ct_error *err)
     char origin[4200];
     if (ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK)
         return CT_ERR;
-    int threads = ct_runtime_set_blas_threads(run->world);
+    int threads = ct_runtime_set_blas_threads(run->world, NULL);
     ct_progress_init(&run->progress, run->job->output->progress, run->world->rank == 0,
                      strcmp(run->world->launcher, "single-node") != 0);
     run->state.world_size = run->world->size;

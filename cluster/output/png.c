@@ -1,26 +1,20 @@
-/* The one file that compiles stb_image_write (and stb_easy_font), with
- * ctrain's allocator and without stdio: PNGs are encoded in memory and
- * written atomically by datasets/durable_file.c. */
+/* The canvas on cairo. Sample images are written straight into the
+ * surface's pixels; everything else is drawn by cairo. PNGs are encoded in
+ * memory and written atomically by datasets/durable_file.c. */
 #include "cluster/output/png.h"
 
-#include <stdio.h>
+#include <fontconfig/fontconfig.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "datasets/durable_file.h"
 #include "engine/alloc.h"
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STBI_WRITE_NO_STDIO
-#define STBIW_MALLOC(size) ct_malloc(size)
-#define STBIW_REALLOC(p, size) ct_realloc(p, size)
-#define STBIW_FREE(p) ct_free(p)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include <stb/stb_image_write.h>
-#include <stb/stb_easy_font.h>
-#pragma GCC diagnostic pop
+#define FONT "DejaVu Sans"
+#define FONT_SIZE 11.0 /* pixels at scale 1 */
+#define QUARTER_TURN 1.57079632679489662 /* radians */
 
 int ct_image_shape_of(const ct_shape *s, ct_image_shape *image, ct_error *err)
 {
@@ -37,71 +31,212 @@ int ct_image_shape_of(const ct_shape *s, ct_image_shape *image, ct_error *err)
     return CT_OK;
 }
 
+static void set_color(cairo_t *cr, ct_rgb color, double opacity)
+{
+    cairo_set_source_rgba(cr, color.r / 255.0, color.g / 255.0, color.b / 255.0, opacity);
+}
+
+/* Canvases not yet freed. At exit, when none is, cairo's and fontconfig's
+ * caches are released, so that leak checkers (the sanitizer build) find
+ * the font machinery's memory freed. */
+static int live_canvases;
+
+static void release_font_caches(void)
+{
+    if (live_canvases == 0) {
+        cairo_debug_reset_static_data();
+        FcFini();
+    }
+}
+
 void ct_canvas_init(ct_canvas *c, int width, int height, ct_rgb background)
 {
+    static bool registered;
+    if (!registered)
+        registered = atexit(release_font_caches) == 0;
+    live_canvases++;
     c->width = width;
     c->height = height;
-    c->pixels = CT_ALLOC_ARRAY(unsigned char, (size_t)width * (size_t)height * 3);
-    ct_canvas_fill(c, 0, 0, width, height, background);
+    c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+    c->cr = cairo_create(c->surface);
+    cairo_select_font_face(c->cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    set_color(c->cr, background, 1.0);
+    cairo_paint(c->cr);
 }
 
 void ct_canvas_free(ct_canvas *c)
 {
-    ct_free(c->pixels);
-    c->pixels = NULL;
+    cairo_destroy(c->cr);
+    cairo_surface_destroy(c->surface);
+    c->cr = NULL;
+    c->surface = NULL;
+    live_canvases--;
 }
 
 void ct_canvas_fill(ct_canvas *c, int x, int y, int w, int h, ct_rgb color)
 {
-    int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
-    int x1 = x + w > c->width ? c->width : x + w, y1 = y + h > c->height ? c->height : y + h;
-    for (int j = y0; j < y1; j++)
-        for (int i = x0; i < x1; i++) {
-            unsigned char *p = c->pixels + ((size_t)j * (size_t)c->width + (size_t)i) * 3;
-            p[0] = color.r;
-            p[1] = color.g;
-            p[2] = color.b;
-        }
+    if (w <= 0 || h <= 0) /* cairo would draw a negative rectangle flipped */
+        return;
+    cairo_rectangle(c->cr, x, y, w, h);
+    set_color(c->cr, color, 1.0);
+    cairo_fill(c->cr);
 }
 
-static unsigned char byte_of(float v)
+static uint32_t byte_of(float v)
 {
     if (!(v > 0.0f)) /* NaN too */
         return 0;
-    return v >= 1.0f ? 255 : (unsigned char)(v * 255.0f + 0.5f);
+    return v >= 1.0f ? 255 : (uint32_t)(v * 255.0f + 0.5f);
+}
+
+/* The RGB24 pixel (0x00rrggbb in a native-endian word) of sample pixel `at`. */
+static uint32_t pixel_of(const float *values, size_t at, size_t plane, int channels)
+{
+    uint32_t r = byte_of(values[at]);
+    if (channels == 1)
+        return r << 16 | r << 8 | r;
+    return r << 16 | byte_of(values[plane + at]) << 8 | byte_of(values[2 * plane + at]);
 }
 
 void ct_canvas_image(ct_canvas *c, int x, int y, const float *values, const ct_image_shape *image, int scale)
 {
+    unsigned char *data = cairo_image_surface_get_data(c->surface);
+    if (!data) /* a canvas cairo could not make */
+        return;
+    cairo_surface_flush(c->surface);
+    int stride = cairo_image_surface_get_stride(c->surface);
     size_t plane = (size_t)image->height * (size_t)image->width;
-    for (int j = 0; j < image->height; j++)
-        for (int i = 0; i < image->width; i++) {
-            size_t at = (size_t)j * (size_t)image->width + (size_t)i;
-            unsigned char grey = byte_of(values[at]);
-            ct_rgb color = {grey, grey, grey};
-            if (image->channels == 3)
-                color = (ct_rgb){grey, byte_of(values[plane + at]), byte_of(values[2 * plane + at])};
-            ct_canvas_fill(c, x + i * scale, y + j * scale, scale, scale, color);
-        }
+    int w = image->width * scale, h = image->height * scale;
+    int i0 = x < 0 ? -x : 0, i1 = x + w > c->width ? c->width - x : w;
+    int j0 = y < 0 ? -y : 0, j1 = y + h > c->height ? c->height - y : h;
+    for (int j = j0; j < j1; j++) {
+        uint32_t *row = (uint32_t *)(data + (size_t)(y + j) * (size_t)stride);
+        size_t line = (size_t)(j / scale) * (size_t)image->width;
+        for (int i = i0; i < i1; i++)
+            row[x + i] = pixel_of(values, line + (size_t)(i / scale), plane, image->channels);
+    }
+    cairo_surface_mark_dirty(c->surface);
 }
 
-int ct_canvas_text(ct_canvas *c, int x, int y, const char *text, ct_rgb color, int scale)
+/* Length of the valid UTF-8 sequence that starts at s (1 to 4), or 0; cairo
+ * refuses a whole string for one bad byte and stops drawing altogether. */
+static int utf8_length(const unsigned char *s)
 {
-    /* stb_easy_font emits quads of 4 vertices (x, y, z, rgba: 16 bytes),
-     * every one an axis-aligned rectangle in a font 12 units high. */
-    static char quads[64 * 1024];
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", text);
-    unsigned char rgba[4] = {color.r, color.g, color.b, 255};
-    int n = stb_easy_font_print(0, 0, copy, rgba, quads, (int)sizeof quads);
-    for (int q = 0; q < n; q++) {
-        float v[4][4];
-        memcpy(v, quads + (size_t)q * 64, sizeof v);
-        float x0 = v[0][0], y0 = v[0][1], x1 = v[2][0], y1 = v[2][1];
-        ct_canvas_fill(c, x + (int)(x0 * (float)scale), y + (int)(y0 * (float)scale),
-                       (int)((x1 - x0) * (float)scale), (int)((y1 - y0) * (float)scale), color);
+    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000}; /* overlong below */
+    int n = s[0] < 0x80 ? 1 : s[0] < 0xc0 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf8 ? 4 : 0;
+    if (n <= 1)
+        return n;
+    uint32_t code = s[0] & (0x7fu >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        code = code << 6 | (s[i] & 0x3fu);
     }
-    return stb_easy_font_width(copy) * scale;
+    return code >= least[n] && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? n : 0;
+}
+
+/* A copy of text cairo accepts (ct_free it). */
+static char *valid_utf8(const char *text)
+{
+    char *copy = ct_strdup(text);
+    for (unsigned char *p = (unsigned char *)copy; *p;) {
+        int n = utf8_length(p);
+        if (n == 0)
+            *p++ = '?';
+        else
+            p += n;
+    }
+    return copy;
+}
+
+static void set_size(ct_canvas *c, double scale)
+{
+    cairo_set_font_size(c->cr, FONT_SIZE * scale);
+}
+
+static cairo_font_extents_t font_at(ct_canvas *c, double scale)
+{
+    cairo_font_extents_t font;
+    set_size(c, scale);
+    cairo_font_extents(c->cr, &font);
+    return font;
+}
+
+int ct_canvas_text_height(ct_canvas *c, double scale)
+{
+    cairo_font_extents_t font = font_at(c, scale);
+    return (int)ceil(font.ascent + font.descent);
+}
+
+int ct_canvas_text_width(ct_canvas *c, const char *text, double scale)
+{
+    char *valid = valid_utf8(text);
+    cairo_text_extents_t extents;
+    set_size(c, scale);
+    cairo_text_extents(c->cr, valid, &extents);
+    ct_free(valid);
+    return (int)ceil(extents.x_advance);
+}
+
+/* Draws text from the left end of its baseline at (x, y), turned by angle
+ * (radians, clockwise as y grows downwards). */
+static void draw_text(ct_canvas *c, double x, double y, double angle, const char *text, ct_rgb color,
+                      double scale)
+{
+    char *valid = valid_utf8(text);
+    cairo_save(c->cr);
+    cairo_translate(c->cr, x, y);
+    cairo_rotate(c->cr, angle);
+    set_size(c, scale);
+    cairo_move_to(c->cr, 0, 0);
+    set_color(c->cr, color, 1.0);
+    cairo_show_text(c->cr, valid);
+    cairo_new_path(c->cr);
+    cairo_restore(c->cr);
+    ct_free(valid);
+}
+
+int ct_canvas_text(ct_canvas *c, int x, int y, const char *text, ct_rgb color, double scale)
+{
+    draw_text(c, x, y + round(font_at(c, scale).ascent), 0, text, color, scale);
+    return ct_canvas_text_width(c, text, scale);
+}
+
+int ct_canvas_text_up(ct_canvas *c, int x, int y, const char *text, ct_rgb color, double scale)
+{
+    int width = ct_canvas_text_width(c, text, scale);
+    draw_text(c, x + round(font_at(c, scale).ascent), y + width, -QUARTER_TURN, text, color, scale);
+    return width;
+}
+
+void ct_canvas_polyline(ct_canvas *c, const double *x, const double *y, int64_t n, const ct_pen *pen)
+{
+    cairo_t *cr = c->cr;
+    cairo_new_path(cr);
+    bool drawing = false;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i])) {
+            drawing = false;
+            continue;
+        }
+        if (!drawing)
+            cairo_move_to(cr, x[i], y[i]); /* with the line_to below, a dot when alone */
+        cairo_line_to(cr, x[i], y[i]);
+        drawing = true;
+    }
+    set_color(cr, pen->color, pen->opacity);
+    cairo_set_line_width(cr, pen->width);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_stroke(cr);
+}
+
+void ct_canvas_dot(ct_canvas *c, double x, double y, double r, ct_rgb color)
+{
+    cairo_new_path(c->cr);
+    cairo_arc(c->cr, x, y, r, 0, 4 * QUARTER_TURN);
+    set_color(c->cr, color, 1.0);
+    cairo_fill(c->cr);
 }
 
 ct_rgb ct_class_color(int64_t label)
@@ -115,23 +250,35 @@ ct_rgb ct_class_color(int64_t label)
 
 typedef struct png_bytes {
     unsigned char *data;
-    size_t size;
+    size_t size, cap;
 } png_bytes;
 
-static void collect(void *ctx, void *data, int size)
+static cairo_status_t collect(void *closure, const unsigned char *data, unsigned int size)
 {
-    png_bytes *out = ctx;
-    out->data = ct_realloc(out->data, out->size + (size_t)size);
-    memcpy(out->data + out->size, data, (size_t)size);
-    out->size += (size_t)size;
+    png_bytes *out = closure;
+    if (out->size + size > out->cap) {
+        out->cap = 2 * (out->size + size);
+        out->data = ct_realloc(out->data, out->cap);
+    }
+    memcpy(out->data + out->size, data, size);
+    out->size += size;
+    return CAIRO_STATUS_SUCCESS;
 }
 
 int ct_canvas_write_png(const ct_canvas *c, const char *path, ct_error *err)
 {
-    png_bytes png = {NULL, 0};
+    cairo_status_t status = cairo_status(c->cr);
+    if (status == CAIRO_STATUS_SUCCESS)
+        status = cairo_surface_status(c->surface);
+    if (status != CAIRO_STATUS_SUCCESS)
+        return ct_fail(err, "%s: cannot draw a picture of %d x %d pixels: %s", path, c->width, c->height,
+                       cairo_status_to_string(status));
+    png_bytes png = {NULL, 0, 0};
     int rc;
-    if (!stbi_write_png_to_func(collect, &png, c->width, c->height, 3, c->pixels, c->width * 3))
-        rc = ct_fail(err, "%s: cannot encode a PNG of %d x %d pixels", path, c->width, c->height);
+    status = cairo_surface_write_to_png_stream(c->surface, collect, &png);
+    if (status != CAIRO_STATUS_SUCCESS)
+        rc = ct_fail(err, "%s: cannot encode a PNG of %d x %d pixels: %s", path, c->width, c->height,
+                     cairo_status_to_string(status));
     else
         rc = ct_file_write_atomic(path, png.data, png.size, err);
     ct_free(png.data);

@@ -1,8 +1,14 @@
-/* Pictures of the autoencoder commands (image grids, scatter plots): an
- * RGB canvas to draw sample images, rectangles and text on, written as PNG
- * with stb_image_write (Debian's libstb-dev). */
+/* Pictures for people (image grids, scatter plots, metric curves): a canvas
+ * on a cairo image surface to draw sample images, rectangles, lines, dots
+ * and text (DejaVu Sans) on, written as PNG. Coordinates are pixels from the
+ * top left corner, y growing downwards. Drawing never fails: a canvas cairo
+ * cannot make (larger than 32767 pixels a side) draws nothing, and
+ * ct_canvas_write_png reports it. */
 #ifndef CT_CLUSTER_PNG_H
 #define CT_CLUSTER_PNG_H
+
+#include <cairo.h>
+#include <stdint.h>
 
 #include "engine/error.h"
 #include "engine/shape.h"
@@ -13,8 +19,15 @@ typedef struct ct_rgb {
 
 typedef struct ct_canvas {
     int width, height;
-    unsigned char *pixels; /* [height, width, 3] */
+    cairo_surface_t *surface; /* CAIRO_FORMAT_RGB24 */
+    cairo_t *cr;
 } ct_canvas;
+
+/* How a line is stroked: its colour, opacity (0 to 1) and width in pixels. */
+typedef struct ct_pen {
+    ct_rgb color;
+    double opacity, width;
+} ct_pen;
 
 /* How a sample is seen as an image: [H, W] and [1, H, W] grey, [3, H, W]
  * colour (channels first, as the data's layout). */
@@ -36,9 +49,29 @@ void ct_canvas_fill(ct_canvas *c, int x, int y, int w, int h, ct_rgb color);
  * corner at (x, y), each pixel a scale x scale block. */
 void ct_canvas_image(ct_canvas *c, int x, int y, const float *values, const ct_image_shape *image, int scale);
 
-/* Writes text (ASCII) with its top left corner at (x, y) in a 6 x 12 pixel
- * font times scale (stb_easy_font). Returns the width drawn. */
-int ct_canvas_text(ct_canvas *c, int x, int y, const char *text, ct_rgb color, int scale);
+/* Writes text (UTF-8; invalid bytes show as '?') in DejaVu Sans of 11
+ * pixels times scale, the top left corner of its line at (x, y): a line is
+ * ct_canvas_text_height(c, scale) pixels high. Returns the width drawn. */
+int ct_canvas_text(ct_canvas *c, int x, int y, const char *text, ct_rgb color, double scale);
+
+/* The width ct_canvas_text would draw text with, drawing nothing. */
+int ct_canvas_text_width(ct_canvas *c, const char *text, double scale);
+
+/* The height of a line of text at this scale (ascenders to descenders). */
+int ct_canvas_text_height(ct_canvas *c, double scale);
+
+/* Writes text turned a quarter left (read bottom to top, as a y axis
+ * label), the top left corner of its box at (x, y): the box is
+ * ct_canvas_text_height wide and the text's width high. Returns that width. */
+int ct_canvas_text_up(ct_canvas *c, int x, int y, const char *text, ct_rgb color, double scale);
+
+/* Strokes the line through the n points (x[i], y[i]), with round joins and
+ * caps; a point with a non-finite coordinate is left out and breaks the
+ * line in two, and a point alone shows as a dot of the pen's width. */
+void ct_canvas_polyline(ct_canvas *c, const double *x, const double *y, int64_t n, const ct_pen *pen);
+
+/* Fills a disc of radius r centred on (x, y). */
+void ct_canvas_dot(ct_canvas *c, double x, double y, double r, ct_rgb color);
 
 /* Colour of class `label` (matplotlib's tab10 palette, repeating). */
 ct_rgb ct_class_color(int64_t label);

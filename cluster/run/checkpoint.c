@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cluster/run/fsutil.h"
 #include "datasets/durable_file.h"
 #include "datasets/h5util.h"
 #include "engine/alloc.h"

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cluster/run/fsutil.h"
 #include "datasets/durable_file.h"
 #include "cluster/run/model.h"
 #include "cluster/run/run.h"

@@ -111,7 +111,7 @@ int ct_restore_for_eval(ct_run *run, const ct_restore_source *src, const ct_fami
         replace_string(&run->job->data->path, NULL, src->data);
     if (src->split)
         replace_string(&run->job->data->test_split, ctrain__data__test_split__default_value, src->split);
-    ct_runtime_set_blas_threads(run->world);
+    ct_runtime_set_blas_threads(run->world, NULL);
     run->eval_only = true;
     const ct_family *found = ct_family_for(run->job);
     if (family && found != family)
