@@ -1,5 +1,7 @@
 #include "comm/datastore.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/alloc.h"
@@ -32,35 +34,47 @@ int ct_datastore_init(ct_datastore *ds, const ct_world *world, const ct_shard *s
     memset(ds, 0, sizeof *ds);
     if (max_batch < 1 || max_batch > (int64_t)1 << 30)
         return ct_fail(err, "data store: batch size must be in [1, 2^30], found %lld", (long long)max_batch);
+    size_t row_bytes = shard->row_bytes + (shard->labels ? sizeof(int32_t) : 0);
+    if (row_bytes > INT_MAX)
+        return ct_fail(err, "data store: samples of %zu bytes, expected at most %d (an MPI count)", row_bytes,
+                       INT_MAX);
+    int64_t max_local = (max_batch + world->size - 1) / world->size;
+    /* Per slot: the rows sent and received, and the batch as floats. */
+    double slot_bytes = (double)(max_batch + max_local) * (double)row_bytes +
+                        (double)max_local * (double)shard->sample_size * sizeof(float);
+    char what[160];
+    snprintf(what, sizeof what, "data store: 2 slots for batches of %lld samples of %lld values",
+             (long long)max_batch, (long long)shard->sample_size);
+    if (ct_alloc_check(2 * slot_bytes, what, err) != CT_OK)
+        return CT_ERR;
     ds->world = world;
     ds->shard = shard;
     ds->max_batch = max_batch;
-    ds->row_bytes = (size_t)shard->sample_size * sizeof(float) + (shard->labels ? sizeof(int32_t) : 0);
+    ds->row_bytes = row_bytes;
     MPI_Type_contiguous((int)ds->row_bytes, MPI_BYTE, &ds->row_type);
     MPI_Type_commit(&ds->row_type);
-    int64_t max_local = (max_batch + world->size - 1) / world->size;
     for (int s = 0; s < 2; s++)
         slot_init(&ds->slots[s], world->size, max_batch, max_local, ds->row_bytes, shard);
     return CT_OK;
 }
 
-/* Copies shard row `local_row` into a wire row. */
+/* Copies shard row `local_row` into a wire row: its values as the shard
+ * keeps them (uint8 stays 1 byte a value), then its label. */
 static void pack_row(const ct_datastore *ds, unsigned char *dst, int64_t local_row)
 {
     const ct_shard *shard = ds->shard;
-    size_t input_bytes = (size_t)shard->sample_size * sizeof(float);
-    memcpy(dst, shard->inputs + local_row * shard->sample_size, input_bytes);
+    memcpy(dst, ct_shard_row(shard, local_row), shard->row_bytes);
     if (shard->labels)
-        memcpy(dst + input_bytes, &shard->labels[local_row], sizeof(int32_t));
+        memcpy(dst + shard->row_bytes, &shard->labels[local_row], sizeof(int32_t));
 }
 
+/* Converts a wire row into batch position `position` as float32. */
 static void unpack_row(const ct_datastore *ds, ct_batch *batch, int64_t position, const unsigned char *src)
 {
     const ct_shard *shard = ds->shard;
-    size_t input_bytes = (size_t)shard->sample_size * sizeof(float);
-    memcpy(batch->inputs + position * shard->sample_size, src, input_bytes);
+    ct_shard_values_float(shard, src, 1, batch->inputs + position * shard->sample_size);
     if (shard->labels)
-        memcpy(&batch->labels[position], src + input_bytes, sizeof(int32_t));
+        memcpy(&batch->labels[position], src + shard->row_bytes, sizeof(int32_t));
 }
 
 /* Send side: for each destination in rank order, the rows of its part that

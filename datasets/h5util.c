@@ -52,15 +52,24 @@ hid_t ct_h5_open_file(const char *path, unsigned flags, ct_error *err)
     }
     if (S_ISDIR(st.st_mode))
         return ct_fail(err, "%s: is a directory, expected an HDF5 file", path);
-    hid_t file = H5Fopen(path, flags, H5P_DEFAULT);
+    /* A reader takes no file lock: flock fails on parallel filesystems
+     * without it (Lustre, NFS) and would refuse to read a file that another
+     * process has open for writing. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (flags == H5F_ACC_RDONLY)
+        H5Pset_file_locking(fapl, 0, 1);
+    hid_t file = H5Fopen(path, flags, fapl);
+    char detail[512];
+    ct_h5_error_detail(detail, sizeof detail); /* before H5Pclose or H5Fis_hdf5 reset the stack */
+    H5Pclose(fapl);
     if (file >= 0)
         return file;
     /* Say why: no HDF5 signature at all, or a damaged HDF5 file. */
-    char detail[512];
-    ct_h5_error_detail(detail, sizeof detail); /* before H5Fis_hdf5 resets the stack */
     if (H5Fis_hdf5(path) == 0)
         return ct_fail(err, "%s: not an HDF5 file (no HDF5 signature in its %lld bytes)", path,
                        (long long)st.st_size);
+    if (strstr(detail, "unable to lock"))
+        return ct_fail(err, "%s: HDF5 cannot lock it: is another process writing it? (HDF5: %s)", path, detail);
     return ct_fail(err, "%s: HDF5 cannot open it: truncated or corrupt file? (HDF5: %s)", path, detail);
 }
 

@@ -23,9 +23,12 @@ void ct_h5_quiet(void);
  * is empty. Call it right after the failing HDF5 call. Returns buf. */
 const char *ct_h5_error_detail(char *buf, size_t size);
 
-/* Opens an HDF5 file (flags H5F_ACC_RDONLY or H5F_ACC_RDWR). Errors:
+/* Opens an HDF5 file (flags H5F_ACC_RDONLY or H5F_ACC_RDWR); read-only
+ * opens take no file lock (HDF5's flock, absent on Lustre and NFS), so a
+ * file another process is writing can be read. Errors:
  * "PATH: no such file", "PATH: is a directory, expected an HDF5 file",
  * "PATH: not an HDF5 file (no HDF5 signature in its N bytes)",
+ * "PATH: HDF5 cannot lock it: is another process writing it? (HDF5: ...)",
  * "PATH: HDF5 cannot open it: truncated or corrupt file? (HDF5: ...)".
  * Returns the file id (close with H5Fclose), or -1. */
 hid_t ct_h5_open_file(const char *path, unsigned flags, ct_error *err);

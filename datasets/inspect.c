@@ -1,5 +1,7 @@
 /* Prints an HDF5 dataset file as a tree: groups, datasets (type, shape,
- * layout, filters) and attributes (values of small ones). */
+ * layout, filters) and attributes (values of small ones). Each object is
+ * shown once: another hard link to it (even a group linked into itself)
+ * prints where it was shown. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,13 +11,41 @@
 
 #define CT_INSPECT_MAX_VALUES 16 /* attributes with more elements are summarised */
 
+/* An object already shown, and the path it was shown at. */
+typedef struct ct_inspect_seen {
+    unsigned long fileno;
+    haddr_t addr;
+    char *path;
+} ct_inspect_seen;
+
 typedef struct ct_inspect_ctx {
     FILE *out;
     int depth;
-    const char *path;
+    const char *path;      /* the file */
+    char where[4096];      /* absolute path of the group being listed */
+    ct_inspect_seen *seen; /* [nseen] */
+    size_t nseen, cap;
     ct_error *err;
     int failed;
 } ct_inspect_ctx;
+
+/* NULL the first time obj is met (it is then recorded as shown at path),
+ * afterwards the path it was shown at. */
+static const char *ct_inspect_visit(ct_inspect_ctx *ctx, hid_t obj, const char *path)
+{
+    H5O_info_t info;
+    if (H5Oget_info2(obj, &info, H5O_INFO_BASIC) < 0)
+        return "(an object HDF5 cannot identify)";
+    for (size_t i = 0; i < ctx->nseen; i++)
+        if (ctx->seen[i].fileno == info.fileno && ctx->seen[i].addr == info.addr)
+            return ctx->seen[i].path;
+    if (ctx->nseen == ctx->cap) {
+        ctx->cap = ctx->cap ? 2 * ctx->cap : 16;
+        ctx->seen = ct_realloc(ctx->seen, ctx->cap * sizeof *ctx->seen);
+    }
+    ctx->seen[ctx->nseen++] = (ct_inspect_seen){info.fileno, info.addr, ct_strdup(path)};
+    return NULL;
+}
 
 static void ct_inspect_indent(FILE *out, int depth)
 {
@@ -185,9 +215,14 @@ static herr_t ct_inspect_link_cb(hid_t group, const char *name, const H5L_info_t
         ctx->failed = 1;
         return 0;
     }
+    size_t parent_len = strlen(ctx->where);
+    snprintf(ctx->where + parent_len, sizeof ctx->where - parent_len, "%s%s", parent_len > 1 ? "/" : "", name);
+    const char *shown = ct_inspect_visit(ctx, obj, ctx->where);
     H5I_type_t t = H5Iget_type(obj);
     ctx->depth++;
-    if (t == H5I_GROUP) {
+    if (shown) {
+        fprintf(out, "%s -> %s (already shown)\n", name, shown);
+    } else if (t == H5I_GROUP) {
         fprintf(out, "%s/\n", name);
         ct_inspect_attrs(obj, ctx);
         hsize_t idx = 0;
@@ -200,6 +235,7 @@ static herr_t ct_inspect_link_cb(hid_t group, const char *name, const H5L_info_t
         fprintf(out, "%s: (named datatype)\n", name);
     }
     ctx->depth--;
+    ctx->where[parent_len] = '\0';
     H5Oclose(obj);
     return 0;
 }
@@ -209,12 +245,16 @@ int ct_inspect_file(const char *path, FILE *out, ct_error *err)
     hid_t file = ct_h5_open_file(path, H5F_ACC_RDONLY, err);
     if (file < 0)
         return CT_ERR;
-    ct_inspect_ctx ctx = {out, 1, path, err, 0};
+    ct_inspect_ctx ctx = {.out = out, .depth = 1, .path = path, .where = "/", .err = err};
     fprintf(out, "%s/\n", path);
+    ct_inspect_visit(&ctx, file, "/");
     ct_inspect_attrs(file, &ctx);
     hsize_t idx = 0;
     herr_t st = H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &idx, ct_inspect_link_cb, &ctx);
     H5Fclose(file);
+    for (size_t i = 0; i < ctx.nseen; i++)
+        ct_free(ctx.seen[i].path);
+    ct_free(ctx.seen);
     if (ctx.failed)
         return CT_ERR;
     if (st < 0) {

@@ -1,12 +1,16 @@
 /* One rank's contiguous slice of a split of an HDF5 dataset file (the data
  * store of DESIGN.md): rows [first_row, first_row + nrows) with
  * first_row = rank*N/world, read with one hyperslab read per dataset and kept
- * in memory. Rank and world are plain ints: no MPI here. */
+ * in memory in the stored type (uint8 stays uint8: 1 byte per value), then
+ * converted to float32 a few rows at a time, where they are used. Rank and
+ * world are plain ints: no MPI here. */
 #ifndef CT_DATASETS_SHARD_H
 #define CT_DATASETS_SHARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "datasets/rows.h"
 #include "engine/error.h"
 #include "engine/shape.h"
 
@@ -16,7 +20,11 @@ typedef struct ct_shard {
     int64_t nrows;          /* this rank's row count */
     ct_shape sample_shape;  /* per-sample input shape: [28, 28] or [C, H, W] */
     int64_t sample_size;    /* numel(sample_shape) */
-    float *inputs;          /* [nrows, sample_size], as float32 x*scale+offset */
+    ct_dtype dtype;         /* CT_DTYPE_UINT8 (kept as stored) or CT_DTYPE_FLOAT32 */
+    size_t row_bytes;       /* one row of values: sample_size * ct_dtype_size(dtype) */
+    unsigned char *values;  /* [nrows, row_bytes]: the inputs as kept */
+    float scale, offset;    /* an input is x*scale + offset (float32: 1 and 0,
+                               as they were applied when read) */
     int32_t *labels;        /* [nrows], or NULL when no target was asked */
     int64_t num_classes;    /* from the labels' num_classes / class_names
                                attribute, else 0 (unknown) */
@@ -28,15 +36,34 @@ int64_t ct_shard_begin(int64_t n, int rank, int world);
 int ct_shard_owner(int64_t row, int64_t n, int world);
 
 /* Reads this rank's slice of /<split>/<input> (and /<split>/<target> when
- * target is not NULL) from path. Inputs may be uint8 or float32 of any rank
- * >= 1, contiguous or chunked/compressed; uint8 without a `scale` attribute
- * is scaled by 1/255. Labels may be of any integer type; they must be >= 0
- * (and < num_classes when that is known). Errors name the file, the dataset,
- * what was expected and what was found: missing file, not HDF5, truncated,
- * missing dataset, inputs and labels of different lengths, a non-finite
- * input value (with its row), a label out of range (with its row). */
+ * target is not NULL) from path. Inputs may be uint8 (kept as uint8, scaled
+ * by 1/255 without a `scale` attribute) or any float type (kept as float32
+ * with scale and offset applied), of any rank >= 1, contiguous or
+ * chunked/compressed. Labels may be of any integer type; they must be >= 0
+ * (and < num_classes when that is known). Sizes are checked against the
+ * memory budget (engine/alloc.h) before anything is allocated. Errors name
+ * the file, the dataset, what was expected and what was found: missing
+ * file, not HDF5, truncated, missing dataset, inputs and labels of
+ * different lengths, rows that do not fit the budget, a non-finite input
+ * value (with its row), a label out of range (with its row). On error the
+ * shard holds nothing. */
 int ct_shard_read(ct_shard *shard, const char *path, const char *split, const char *input,
                   const char *target, int rank, int world, ct_error *err);
+
+/* Local row `row` (0 is first_row) of the values as kept: row_bytes bytes. */
+static inline const unsigned char *ct_shard_row(const ct_shard *s, int64_t row)
+{
+    return s->values + (size_t)row * s->row_bytes;
+}
+
+/* Local rows [row, row + n) of the shard as float32 x*scale + offset into
+ * out[n, sample_size]. */
+void ct_shard_rows_float(const ct_shard *s, int64_t row, int64_t n, float *out);
+
+/* Converts n rows of values as this shard keeps them (row_bytes each, any
+ * alignment: rows copied out of it, e.g. packed for the wire) into
+ * out[n, sample_size] float32. */
+void ct_shard_values_float(const ct_shard *s, const void *values, int64_t n, float *out);
 
 void ct_shard_free(ct_shard *shard);
 

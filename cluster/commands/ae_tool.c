@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cluster/commands/commands.h"
+#include "cluster/run/family.h"
 #include "datasets/h5util.h"
 #include "engine/alloc.h"
 
@@ -48,12 +49,15 @@ float *ct_ae_tool_codes(ct_ae_tool *t)
     const ct_shard *s = t->split;
     int64_t chunk = t->run.job->train->eval_batch_size, latent = t->ae->latent_size;
     float *codes = CT_ALLOC_ARRAY(float, (size_t)s->nrows * (size_t)latent);
+    float *x = ct_family_eval_inputs(&t->run, s);
     ct_pass pass = {.mode = CT_MODE_EVAL, .seed = t->run.job->seed};
     for (int64_t row = 0; row < s->nrows; row += chunk) {
         int64_t n = s->nrows - row < chunk ? s->nrows - row : chunk;
-        const float *z = ct_net_forward(&t->ae->encoder, s->inputs + row * s->sample_size, n, &pass);
+        ct_shard_rows_float(s, row, n, x);
+        const float *z = ct_net_forward(&t->ae->encoder, x, n, &pass);
         memcpy(codes + row * latent, z, (size_t)(n * latent) * sizeof *codes);
     }
+    ct_free(x);
     return codes;
 }
 

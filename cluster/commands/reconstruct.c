@@ -85,13 +85,15 @@ static int reconstruct(ct_ae_tool *t, const recon_args *a, ct_error *err)
 
     int64_t chunk = t->run.job->train->eval_batch_size, size = ae->sample_size;
     chunk = chunk < a->n ? chunk : a->n;
+    float *clean = CT_ALLOC_ARRAY(float, (size_t)(chunk * size));
     float *corrupted = CT_ALLOC_ARRAY(float, (size_t)(chunk * size));
     float *values = CT_ALLOC_ARRAY(float, (size_t)(chunk * size));
     ct_pass pass = {.mode = CT_MODE_EVAL, .seed = t->run.job->seed};
     double loss = 0;
     for (int64_t row = 0; row < a->n; row += chunk) {
         int64_t n = a->n - row < chunk ? a->n - row : chunk;
-        const float *clean = split->inputs + row * size, *x = clean;
+        ct_shard_rows_float(split, row, n, clean);
+        const float *x = clean;
         if (a->noise) {
             /* The corruption the evaluation draws for these rows. */
             ct_autoencoder_corrupt(ae, corrupted, clean, n, t->run.job->seed, CT_AE_EVAL_STEP, row);
@@ -118,6 +120,7 @@ static int reconstruct(ct_ae_tool *t, const recon_args *a, ct_error *err)
         ct_fail_context(err, "reconstruct");
     ct_free(values);
     ct_free(corrupted);
+    ct_free(clean);
     ct_canvas_free(&canvas);
     return rc;
 }

@@ -58,6 +58,7 @@ static int draw_row(ct_ae_tool *t, const search_args *a, const int64_t *found, c
     ct_canvas_init(&c, GAP + (int)(a->k + 1) * (cell + GAP) + GAP, GAP + TEXT_H + tile_h + 2 * FRAME + 3 * TEXT_H,
                    (ct_rgb){255, 255, 255});
     ct_rgb black = {0, 0, 0}, green = {44, 160, 44}, red = {214, 39, 40}, grey = {90, 90, 90};
+    float *pixels = CT_ALLOC_ARRAY(float, (size_t)s->sample_size);
     for (int64_t i = 0; i <= a->k; i++) {
         int64_t row = i == 0 ? a->query : found[i - 1];
         int x = GAP + (int)i * (cell + GAP) + (i > 0 ? GAP : 0), y = GAP + TEXT_H;
@@ -69,7 +70,8 @@ static int draw_row(ct_ae_tool *t, const search_args *a, const int64_t *found, c
         ct_canvas_text(&c, x, GAP, head, black, 1);
         ct_rgb frame = i == 0 ? grey : s->labels[row] == s->labels[a->query] ? green : red;
         ct_canvas_fill(&c, x, y, tile_w + 2 * FRAME, tile_h + 2 * FRAME, frame);
-        ct_canvas_image(&c, x + FRAME, y + FRAME, s->inputs + row * s->sample_size, &image, scale);
+        ct_shard_rows_float(s, row, 1, pixels);
+        ct_canvas_image(&c, x + FRAME, y + FRAME, pixels, &image, scale);
         snprintf(name, sizeof name, "%.14s", ct_ae_tool_class_name(t, s->labels[row], buf, sizeof buf));
         ct_canvas_text(&c, x, y + tile_h + 2 * FRAME + 4, name, black, 1);
         if (i > 0) {
@@ -77,6 +79,7 @@ static int draw_row(ct_ae_tool *t, const search_args *a, const int64_t *found, c
             ct_canvas_text(&c, x, y + tile_h + 2 * FRAME + 4 + TEXT_H, name, grey, 1);
         }
     }
+    ct_free(pixels);
     int rc = ct_canvas_write_png(&c, a->out, err);
     ct_canvas_free(&c);
     return rc;

@@ -15,6 +15,7 @@ typedef struct autoencoder {
     float *corrupted;    /* [max_batch, sample_size]: a denoising model's inputs */
     float *dout;         /* [max_batch, sample_size]: dL/d(decoder output) */
     float *dlatent;      /* [max_batch, latent_size]: dL/d(code) */
+    float *eval_x;       /* [eval chunk, sample_size]: one evaluation chunk's clean inputs */
 } autoencoder;
 
 static int ae_setup(ct_run *run, ct_error *err)
@@ -34,6 +35,7 @@ static int ae_setup(ct_run *run, ct_error *err)
         return CT_ERR;
     size_t values = (size_t)max_batch * (size_t)a->model.sample_size;
     a->corrupted = CT_ALLOC_ARRAY(float, values);
+    a->eval_x = ct_family_eval_inputs(run, &a->test);
     if (!run->eval_only) {
         a->dout = CT_ALLOC_ARRAY(float, values);
         a->dlatent = CT_ALLOC_ARRAY(float, (size_t)max_batch * (size_t)a->model.latent_size);
@@ -71,11 +73,11 @@ static int ae_step(ct_run *run, const ct_batch *batch, double *loss, ct_error *e
 /* A denoising model is evaluated on the task it learns: corrupted inputs
  * (drawn per global row of the split, the same at every evaluation), clean
  * targets. */
-static void evaluate_chunk(void *ctx, const ct_shard *test, int64_t row, int64_t n, double *sums)
+static void evaluate_chunk(void *ctx, const ct_shard *test, const float *clean, int64_t row, int64_t n,
+                           double *sums)
 {
     autoencoder *a = ctx;
     ct_autoencoder *m = &a->model;
-    const float *clean = test->inputs + row * test->sample_size;
     const float *x = clean;
     if (ct_autoencoder_denoising(m)) {
         ct_autoencoder_corrupt(m, a->corrupted, clean, n, a->run->job->seed, CT_AE_EVAL_STEP, test->first_row + row);
@@ -90,7 +92,7 @@ static void evaluate_chunk(void *ctx, const ct_shard *test, int64_t row, int64_t
 static int ae_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
 {
     autoencoder *a = run->family_state;
-    return ct_family_evaluate(run, &a->test, evaluate_chunk, a, false, result, err);
+    return ct_family_evaluate(run, &a->test, a->eval_x, evaluate_chunk, a, false, result, err);
 }
 
 static void ae_teardown(ct_run *run)
@@ -106,6 +108,7 @@ static void ae_teardown(ct_run *run)
     ct_free(a->corrupted);
     ct_free(a->dout);
     ct_free(a->dlatent);
+    ct_free(a->eval_x);
     ct_free(a);
     run->family_state = NULL;
 }

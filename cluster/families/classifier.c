@@ -13,6 +13,7 @@ typedef struct classifier {
     int64_t classes;
     ct_loss_type loss;   /* cross_entropy or nll */
     float *dout;         /* [local batch, classes] */
+    float *eval_x;       /* [eval chunk, sample_size]: one evaluation chunk's inputs */
 } classifier;
 
 /* Every label must name one of the network's outputs. */
@@ -55,6 +56,7 @@ static int classifier_setup(ct_run *run, ct_error *err)
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
     c->dout = CT_ALLOC_ARRAY(float, (size_t)max_batch * (size_t)c->classes);
+    c->eval_x = ct_family_eval_inputs(run, &c->test);
     return ct_family_add_net(run, &c->net, &c->optim, err);
 }
 
@@ -73,11 +75,11 @@ static int classifier_step(ct_run *run, const ct_batch *batch, double *loss, ct_
     return ct_family_update(run, loss, err);
 }
 
-static void evaluate_chunk(void *ctx, const ct_shard *test, int64_t row, int64_t n, double *sums)
+static void evaluate_chunk(void *ctx, const ct_shard *test, const float *x, int64_t row, int64_t n, double *sums)
 {
     classifier *c = ctx;
     ct_pass pass = {.mode = CT_MODE_EVAL, .seed = c->run->job->seed, .step = c->run->state.step};
-    const float *out = ct_net_forward(&c->net, test->inputs + row * test->sample_size, n, &pass);
+    const float *out = ct_net_forward(&c->net, x, n, &pass);
     ct_target target = {test->labels + row, NULL};
     sums[0] += ct_loss_compute(c->loss, out, &target, n, c->classes, 1, NULL);
     sums[1] += (double)ct_count_correct(out, test->labels + row, n, c->classes);
@@ -86,7 +88,7 @@ static void evaluate_chunk(void *ctx, const ct_shard *test, int64_t row, int64_t
 static int classifier_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
 {
     classifier *c = run->family_state;
-    return ct_family_evaluate(run, &c->test, evaluate_chunk, c, true, result, err);
+    return ct_family_evaluate(run, &c->test, c->eval_x, evaluate_chunk, c, true, result, err);
 }
 
 static void classifier_teardown(ct_run *run)
@@ -99,6 +101,7 @@ static void classifier_teardown(ct_run *run)
         ct_optim_free(&c->optim);
     ct_shard_free(&c->test);
     ct_free(c->dout);
+    ct_free(c->eval_x);
     ct_free(c);
     run->family_state = NULL;
 }

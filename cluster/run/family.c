@@ -3,6 +3,7 @@
 #include "cluster/run/model.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
+#include "engine/alloc.h"
 
 const ct_family *ct_family_for(const ct_job *job)
 {
@@ -93,13 +94,27 @@ int ct_family_update(ct_run *run, double *loss, ct_error *err)
     return CT_OK;
 }
 
-int ct_family_evaluate(ct_run *run, const ct_shard *test, ct_eval_chunk_fn chunk, void *ctx, bool has_accuracy,
-                       ct_eval_result *result, ct_error *err)
+static int64_t eval_chunk_rows(const ct_run *run, const ct_shard *test)
 {
     int64_t size = run->job->train->eval_batch_size;
+    return test->nrows < size ? test->nrows : size;
+}
+
+float *ct_family_eval_inputs(const ct_run *run, const ct_shard *test)
+{
+    return CT_ALLOC_ARRAY(float, (size_t)eval_chunk_rows(run, test) * (size_t)test->sample_size);
+}
+
+int ct_family_evaluate(ct_run *run, const ct_shard *test, float *x, ct_eval_chunk_fn chunk, void *ctx,
+                       bool has_accuracy, ct_eval_result *result, ct_error *err)
+{
+    int64_t size = eval_chunk_rows(run, test);
     double sums[3] = {0, 0, (double)test->nrows}; /* loss, correct, samples */
-    for (int64_t row = 0; row < test->nrows; row += size)
-        chunk(ctx, test, row, test->nrows - row < size ? test->nrows - row : size, sums);
+    for (int64_t row = 0; row < test->nrows; row += size) {
+        int64_t n = test->nrows - row < size ? test->nrows - row : size;
+        ct_shard_rows_float(test, row, n, x);
+        chunk(ctx, test, x, row, n, sums);
+    }
     if (ct_allreduce_doubles(run->world, sums, 3, err) != CT_OK)
         return CT_ERR;
     result->samples = (int64_t)sums[2];

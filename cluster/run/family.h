@@ -39,16 +39,24 @@ int ct_family_add_net(ct_run *run, ct_net *net, ct_optim *optim, ct_error *err);
  * as PyTorch DDP). *loss is then the same on every rank. Collective. */
 int ct_family_update(ct_run *run, double *loss, ct_error *err);
 
-/* One chunk of an evaluation: rows [row, row + n) of test. Adds the sum of
- * those samples' losses to sums[0] and, for families with an accuracy, the
- * number of correct ones to sums[1]. */
-typedef void (*ct_eval_chunk_fn)(void *ctx, const ct_shard *test, int64_t row, int64_t n, double *sums);
+/* One chunk of an evaluation: rows [row, row + n) of test, whose inputs
+ * are x [n, sample_size] (float32, converted from the shard). Adds the sum
+ * of those samples' losses to sums[0] and, for families with an accuracy,
+ * the number of correct ones to sums[1]. */
+typedef void (*ct_eval_chunk_fn)(void *ctx, const ct_shard *test, const float *x, int64_t row, int64_t n,
+                                 double *sums);
+
+/* A buffer for one evaluation chunk's inputs, for ct_family_evaluate:
+ * [min(train.eval_batch_size, test->nrows), sample_size] floats, owned by
+ * the caller (ct_free). */
+float *ct_family_eval_inputs(const ct_run *run, const ct_shard *test);
 
 /* Evaluates every row of this rank's shard test, in chunks of at most
- * train.eval_batch_size rows, and sums over the ranks: every sample of the
- * split counts exactly once at any world size, with no padding.
- * result->accuracy is -1 when has_accuracy is false. Collective. */
-int ct_family_evaluate(ct_run *run, const ct_shard *test, ct_eval_chunk_fn chunk, void *ctx, bool has_accuracy,
-                       ct_eval_result *result, ct_error *err);
+ * train.eval_batch_size rows converted into x (from ct_family_eval_inputs),
+ * and sums over the ranks: every sample of the split counts exactly once at
+ * any world size, with no padding. result->accuracy is -1 when has_accuracy
+ * is false. Collective. */
+int ct_family_evaluate(ct_run *run, const ct_shard *test, float *x, ct_eval_chunk_fn chunk, void *ctx,
+                       bool has_accuracy, ct_eval_result *result, ct_error *err);
 
 #endif

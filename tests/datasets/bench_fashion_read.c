@@ -6,12 +6,12 @@
  *                                  temporary directory, removed at the end)
  *
  * Prints, per layout: the file size; the time of ct_shard_read (open,
- * checks, one hyperslab read, uint8 -> float) as the first read of a fresh
+ * checks, one hyperslab read; uint8 is kept as stored) as the first read of a fresh
  * process, as in a job, then the best and median of 5 more in one process
  * (memory pages reused); and the raw H5Dread of the uint8 rows into memory
  * already touched (the I/O alone).
- * It also prints the cost of first-touching a fresh float buffer of the
- * shard's size in 4 KB pages: in a VM, page faults dominate a one-time read
+ * It also prints the cost of first-touching a fresh buffer of the shard's
+ * size in 4 KB pages: in a VM, page faults dominate a one-time read
  * (ct_shard_read asks for huge pages to cut them). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +82,7 @@ static void write_layout(const char *src, const char *dst, hsize_t chunk_rows, i
 }
 
 /* Seconds of one full-shard read in a fresh child process: the memory of
- * the float buffer is new to the process, as in a real job's one read. */
+ * the shard is new to the process, as in a real job's one read. */
 static double cold_read(const char *path)
 {
     int fd[2];
@@ -153,7 +153,7 @@ static void bench_layout(const char *name, const char *path, double *cold)
            (double)rows / t[0] / 1e6, raw[0], (double)rows / raw[0] / 1e6);
 }
 
-/* Seconds to first-touch a fresh buffer of the float shard's size. */
+/* Seconds to first-touch a fresh buffer of `bytes`. */
 static double first_touch(size_t bytes)
 {
     double best = 1e9;
@@ -199,9 +199,10 @@ int main(int argc, char **argv)
     write_layout(contiguous, gz, 1024, 1);
     write_layout(contiguous, chunked, 1024, 0);
 
-    double touch = first_touch((size_t)60000 * 784 * sizeof(float));
-    printf("first touch of a fresh %.0f MB buffer in 4 KB pages (no huge-page advice): %.3f s (%.2fM rows/s)\n",
-           60000.0 * 784 * 4 / 1e6, touch, 60000 / touch / 1e6);
+    double touch = first_touch((size_t)60000 * 784);
+    printf("first touch of a fresh %.0f MB buffer (the uint8 shard) in 4 KB pages (no huge-page advice): %.3f s "
+           "(%.2fM rows/s)\n",
+           60000.0 * 784 / 1e6, touch, 60000 / touch / 1e6);
     /* First reads in fresh processes, the layouts interleaved so that
      * none is favoured by memory the others freed. */
     const char *paths[3] = {contiguous, chunked, gz};

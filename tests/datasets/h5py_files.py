@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Interoperability of the datasets/ HDF5 layout with h5py (Debian's python3-h5py).
 
-  h5py_files.py make DIR            writes the files test_h5py.c reads
+  h5py_files.py make DIR            writes the files test_h5py.c and test_inspect.c read
   h5py_files.py check-fashion FILE  checks a file written by ct_import_fashion_mnist
+  h5py_files.py hold FILE READY     opens FILE for writing (mode "r+": HDF5's exclusive
+                                    lock), creates READY, and holds it until stdin closes
 
 The values follow formulas that test_h5py.c repeats: keep the two in step.
 """
@@ -57,7 +59,31 @@ def make(out):
     with h5py.File(os.path.join(out, "lzf.h5"), "w") as f:
         f.create_dataset("train/images", data=np.zeros((1000, 100), np.uint8), chunks=(500, 100),
                          compression="lzf")
+    # Hard links that make the tree a graph: a group linked into itself and
+    # to the root, a dataset under two names. The inspector shows each once.
+    with h5py.File(os.path.join(out, "loops.h5"), "w") as f:
+        g = f.create_group("g")
+        g["x"] = np.arange(3, dtype=np.int32)
+        g["loop"] = g
+        g["up"] = f["/"]
+        f["alias"] = g["x"]
+    # Splits that declare 2^40 rows and store none (the file stays tiny):
+    # readers must refuse them before allocating, naming the rows.
+    huge = 2**40
+    with h5py.File(os.path.join(out, "huge.h5"), "w") as f:
+        f.create_dataset("train/images", shape=(huge, 28, 28), dtype="u1", chunks=(1, 28, 28))
+        f.create_dataset("train/labels", shape=(huge,), dtype="u1", chunks=(1024,))
+        # one byte a row of inputs, but 8 a row to stage the labels
+        f.create_dataset("narrow/images", shape=(huge,), dtype="u1", chunks=(1024,))
+        f.create_dataset("narrow/labels", shape=(huge,), dtype="i8", chunks=(1024,))
+        f.create_dataset("text/tokens", shape=(huge,), dtype="i4", chunks=(1024,))
     print(f"wrote h5py test files to {out}")
+
+
+def hold(path, ready):
+    with h5py.File(path, "r+"):
+        open(ready, "w").close()
+        sys.stdin.read()
 
 
 def check_fashion(path):
@@ -82,5 +108,7 @@ if __name__ == "__main__":
         make(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "check-fashion":
         check_fashion(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "hold":
+        hold(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)

@@ -1,10 +1,31 @@
-/* ct_inspect_file: the tree of groups, datasets and attributes. */
+/* ct_inspect_file: the tree of groups, datasets and attributes; files with
+ * hard links that make a graph (h5py_files.py make writes loops.h5 into
+ * CT_H5PY_DIR). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "datasets/importers.h"
 #include "tests/datasets/dstest.h"
+
+#ifndef CT_H5PY_DIR
+#error "CT_H5PY_DIR must name the directory h5py_files.py writes"
+#endif
+
+/* The tree ct_inspect_file prints for path (free() it). */
+static char *inspect(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    ct_error err = {{0}};
+    if (ct_inspect_file(path, out, &err) != CT_OK)
+        fail_msg("%s", err.msg);
+    fclose(out);
+    if (getenv("CT_TEST_VERBOSE"))
+        fputs(text, stderr);
+    return text;
+}
 
 static void test_inspect_tree(void **state)
 {
@@ -36,15 +57,7 @@ static void test_inspect_tree(void **state)
     d_attr_string(f, "source", "made by test_inspect");
     H5Fclose(f);
 
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    ct_error err = {{0}};
-    if (ct_inspect_file(path, out, &err) != CT_OK)
-        fail_msg("%s", err.msg);
-    fclose(out);
-    if (getenv("CT_TEST_VERBOSE"))
-        fputs(text, stderr);
+    char *text = inspect(path);
     D_CHECK_MSG(text, "@source = \"made by test_inspect\"", "  test/\n", "  train/\n",
                 "    images: uint8 [4, 2, 3], chunks [2, 2, 3], gzip 1, ", "      @scale = 0.5  (float32)",
                 "    labels: int64 [4], contiguous, 32 bytes stored",
@@ -56,15 +69,33 @@ static void test_inspect_tree(void **state)
     free(text);
 
     const char *missing = d_path(dir, "none.h5");
+    ct_error err = {{0}};
     assert_int_equal(ct_inspect_file(missing, stdout, &err), CT_ERR);
     D_CHECK_MSG(err.msg, missing, "no such file");
     d_rmtree(dir);
+}
+
+/* A group linked into itself and to the root, a dataset under two names:
+ * each object is shown once, and each other link says where. */
+static void test_inspect_hard_link_loops(void **state)
+{
+    (void)state;
+    char *text = inspect(d_path(CT_H5PY_DIR, "loops.h5"));
+    const char *want = "  alias: int32 [3], contiguous, 12 bytes stored\n"
+                       "  g/\n"
+                       "    loop -> /g (already shown)\n"
+                       "    up -> / (already shown)\n"
+                       "    x -> /alias (already shown)\n";
+    if (!strstr(text, want))
+        fail_msg("expected:\n%s\nfound:\n%s", want, text);
+    free(text);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inspect_tree),
+        cmocka_unit_test(test_inspect_hard_link_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,19 +118,28 @@ static void check_union(const char *path, int64_t n, int world)
         assert_int_equal(s.sample_size, H * W);
         assert_int_equal(s.num_classes, 5);
         assert_non_null(s.labels);
+        /* kept as stored: one byte a value */
+        assert_int_equal(s.dtype, CT_DTYPE_UINT8);
+        assert_int_equal(s.row_bytes, H * W);
+        assert_float_equal(s.scale, 1.0f / 255.0f, 0);
+        assert_float_equal(s.offset, 0.0f, 0);
+        float *x = ct_malloc((size_t)s.nrows * H * W * sizeof *x);
+        ct_shard_rows_float(&s, 0, s.nrows, x);
         for (int64_t i = 0; i < s.nrows; i++) {
             int64_t row = s.first_row + i;
             assert_int_equal(s.labels[i], row % 5);
             for (int64_t j = 0; j < H * W; j++) {
+                assert_int_equal(ct_shard_row(&s, i)[j], pixel(row, j));
                 float want = (float)pixel(row, j) * (1.0f / 255.0f);
-                if (fabsf(s.inputs[i * H * W + j] - want) > 1e-7f)
+                if (fabsf(x[i * H * W + j] - want) > 1e-7f)
                     fail_msg("world %d rank %d row %lld element %lld: got %g, want %g", world, r, (long long)row,
-                             (long long)j, (double)s.inputs[i * H * W + j], (double)want);
+                             (long long)j, (double)x[i * H * W + j], (double)want);
             }
         }
+        ct_free(x);
         next += s.nrows;
         ct_shard_free(&s);
-        assert_null(s.inputs);
+        assert_null(s.values);
     }
     assert_int_equal(next, n);
 }
@@ -171,7 +180,36 @@ static void test_other_split_and_no_target(void **state)
     assert_int_equal(s.total_rows, 3);
     assert_null(s.labels);
     assert_int_equal(s.num_classes, 0);
-    assert_float_equal(s.inputs[5], pixel(0, 5) / 255.0f, 1e-7);
+    float x[H * W];
+    ct_shard_rows_float(&s, 0, 1, x);
+    assert_float_equal(x[5], pixel(0, 5) / 255.0f, 1e-7);
+    ct_shard_free(&s);
+    d_rmtree(dir);
+}
+
+/* Rows from the middle of a shard, and rows copied out of it to a buffer
+ * of any alignment (as the data store packs them for the wire). */
+static void test_rows_and_copied_values(void **state)
+{
+    (void)state;
+    const char *dir = d_tmpdir();
+    const char *path = d_path(dir, "u8.h5");
+    write_u8_file(path, NROWS, 0, 0);
+    ct_shard s;
+    ct_error err = {{0}};
+    if (ct_shard_read(&s, path, "train", "images", NULL, 1, 2, &err) != CT_OK)
+        fail_msg("%s", err.msg);
+    float x[2 * H * W], y[2 * H * W];
+    ct_shard_rows_float(&s, 3, 2, x);
+    unsigned char wire[1 + 2 * H * W];
+    memcpy(wire + 1, ct_shard_row(&s, 3), 2 * s.row_bytes);
+    ct_shard_values_float(&s, wire + 1, 2, y);
+    for (int64_t i = 0; i < 2; i++)
+        for (int64_t j = 0; j < H * W; j++) {
+            float want = (float)pixel(s.first_row + 3 + i, j) / 255.0f;
+            assert_float_equal(x[i * H * W + j], want, 1e-7);
+            assert_float_equal(y[i * H * W + j], want, 0);
+        }
     ct_shard_free(&s);
     d_rmtree(dir);
 }
@@ -214,8 +252,15 @@ static void test_float_nchw_scaled(void **state)
             assert_int_equal(s.sample_shape.dim[1], 5);
             assert_int_equal(s.sample_shape.dim[2], 6);
             assert_int_equal(s.num_classes, 3);
+            /* float32 is kept with scale and offset applied: converting is a copy */
+            assert_int_equal(s.dtype, CT_DTYPE_FLOAT32);
+            assert_int_equal(s.row_bytes, S * sizeof(float));
+            assert_float_equal(s.scale, 1.0f, 0);
+            assert_float_equal(s.offset, 0.0f, 0);
+            float got[N * S];
+            ct_shard_rows_float(&s, 0, s.nrows, got);
             for (int64_t i = 0; i < s.nrows * S; i++)
-                assert_float_equal(s.inputs[i], x[s.first_row * S + i] * 2.0f - 1.0f, 1e-6);
+                assert_float_equal(got[i], x[s.first_row * S + i] * 2.0f - 1.0f, 1e-6);
             for (int64_t i = 0; i < s.nrows; i++)
                 assert_int_equal(s.labels[i], lab[s.first_row + i]);
             ct_shard_free(&s);
@@ -261,8 +306,10 @@ static void test_explicit_scale_and_label_types(void **state)
     assert_int_equal(s.sample_shape.ndim, 0);
     assert_int_equal(s.sample_size, 1);
     assert_int_equal(s.num_classes, 0);
+    float got[5];
+    ct_shard_rows_float(&s, 0, 5, got);
     for (int i = 0; i < 5; i++) {
-        assert_float_equal(s.inputs[i], (float)px[4 + i], 0);
+        assert_float_equal(got[i], (float)px[4 + i], 0);
         assert_int_equal(s.labels[i], 1004 + i);
     }
     ct_shard_free(&s);
@@ -283,7 +330,7 @@ static const char *read_fails(const char *path, const char *split, const char *i
     if (rc == CT_OK)
         fail_msg("reading %s /%s/%s succeeded, expected an error", path, split, input);
     assert_int_equal(rc, CT_ERR);
-    assert_null(s.inputs); /* nothing left allocated on failure */
+    assert_null(s.values); /* nothing left allocated on failure */
     assert_null(s.labels);
     assert_true(err.msg[0] != '\0');
     return err.msg;
@@ -461,7 +508,7 @@ static void test_error_values(void **state)
     H5Fclose(f);
 
     /* rank 1 of 2 holds rows 5..9: the row is given as an absolute row */
-    D_CHECK_MSG(read_fails(path, "train", "nan", "ok", 1, 2), path, "/train/nan", "row 7:", "expected finite inputs",
+    D_CHECK_MSG(read_fails(path, "train", "nan", "ok", 1, 2), path, "/train/nan", "row 7:", "expected finite values",
                 "found nan", "element 3");
     /* the NaN is not in rank 0's rows */
     ct_shard s;
@@ -485,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_union_contiguous),
         cmocka_unit_test(test_union_chunked_gzip),
         cmocka_unit_test(test_other_split_and_no_target),
+        cmocka_unit_test(test_rows_and_copied_values),
         cmocka_unit_test(test_float_nchw_scaled),
         cmocka_unit_test(test_explicit_scale_and_label_types),
         cmocka_unit_test(test_error_missing_file_and_not_hdf5),
