@@ -19,6 +19,7 @@ static void slot_init(ct_datastore_slot *slot, int world, int64_t max_batch, int
     slot->send = CT_ALLOC_ARRAY(unsigned char, (size_t)max_batch * row_bytes);
     slot->recv = CT_ALLOC_ARRAY(unsigned char, (size_t)max_local * row_bytes);
     slot->recv_index = CT_ALLOC_ARRAY(int64_t, max_local);
+    slot->rows = CT_ALLOC_ARRAY(int64_t, max_batch);
     slot->send_counts = CT_ALLOC_ARRAY(int, world);
     slot->send_displs = CT_ALLOC_ARRAY(int, world);
     slot->recv_counts = CT_ALLOC_ARRAY(int, world);
@@ -121,7 +122,7 @@ static void plan_receives(ct_datastore *ds, ct_datastore_slot *slot, const int64
         slot->recv_displs[src] -= slot->recv_counts[src];
 }
 
-int ct_datastore_start(ct_datastore *ds, const int64_t *perm, int64_t begin, int64_t end, ct_error *err)
+int ct_datastore_start(ct_datastore *ds, const ct_shuffle *order, int64_t begin, int64_t end, ct_error *err)
 {
     ct_datastore_slot *slot = &ds->slots[ds->next_start];
     if (slot->pending)
@@ -130,7 +131,9 @@ int ct_datastore_start(ct_datastore *ds, const int64_t *perm, int64_t begin, int
     if (n < 1 || n > ds->max_batch)
         return ct_fail(err, "data store: batch of %lld rows, expected 1..%lld", (long long)n,
                        (long long)ds->max_batch);
-    const int64_t *rows = perm + begin;
+    int64_t *rows = slot->rows;
+    for (int64_t p = 0; p < n; p++)
+        rows[p] = ct_shuffle_at(order, begin + p);
     int64_t lo, hi;
     ct_batch_part(n, ds->world->rank, ds->world->size, &lo, &hi);
     plan_sends(ds, slot, rows, n);
@@ -139,10 +142,11 @@ int ct_datastore_start(ct_datastore *ds, const int64_t *perm, int64_t begin, int
     slot->batch.global_n = n;
     slot->batch.first_sample = lo;
 
-    int rc = MPI_Ialltoallv(slot->send, slot->send_counts, slot->send_displs, ds->row_type, slot->recv,
-                            slot->recv_counts, slot->recv_displs, ds->row_type, ds->world->comm, &slot->request);
-    if (rc != MPI_SUCCESS)
-        return ct_fail(err, "data store: MPI_Ialltoallv failed (code %d)", rc);
+    slot->failure = MPI_Ialltoallv(slot->send, slot->send_counts, slot->send_displs, ds->row_type, slot->recv,
+                                   slot->recv_counts, slot->recv_displs, ds->row_type, ds->world->comm,
+                                   &slot->request);
+    if (slot->failure != MPI_SUCCESS)
+        slot->request = MPI_REQUEST_NULL;
     slot->pending = true;
     ds->next_start ^= 1;
     return CT_OK;
@@ -156,11 +160,13 @@ int ct_datastore_finish(ct_datastore *ds, const ct_batch **batch, ct_error *err)
     int rc = MPI_Wait(&slot->request, MPI_STATUS_IGNORE);
     slot->pending = false;
     ds->next_finish ^= 1;
+    *batch = &slot->batch; /* even on failure: the step runs and the error is agreed after it */
+    if (slot->failure != MPI_SUCCESS)
+        return ct_fail(err, "data store: MPI_Ialltoallv of the sample exchange failed (code %d)", slot->failure);
     if (rc != MPI_SUCCESS)
         return ct_fail(err, "data store: MPI_Wait of the sample exchange failed (code %d)", rc);
     for (int64_t p = 0; p < slot->batch.n; p++)
         unpack_row(ds, &slot->batch, p, slot->recv + (size_t)slot->recv_index[p] * ds->row_bytes);
-    *batch = &slot->batch;
     return CT_OK;
 }
 
@@ -171,6 +177,7 @@ static void slot_free(ct_datastore_slot *slot)
     ct_free(slot->send);
     ct_free(slot->recv);
     ct_free(slot->recv_index);
+    ct_free(slot->rows);
     ct_free(slot->send_counts);
     ct_free(slot->send_displs);
     ct_free(slot->recv_counts);

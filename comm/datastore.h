@@ -1,10 +1,11 @@
 /* The data store (LBANN's design, DESIGN.md "Reading"): each rank holds one
- * contiguous shard of a split in memory; a global batch is the slice
- * perm[begin, end) of the (seed, epoch) permutation, split over the ranks as
- * positions [r*B/W, (r+1)*B/W); every rank packs the rows it owns that the
- * others need, and one MPI_Ialltoallv per batch moves them. Who needs which
- * row follows from the permutation, which all ranks know, so there is no
- * request round. Batches are the same whatever the world size.
+ * contiguous shard of a split in memory; a global batch is the rows at
+ * positions [begin, end) of the epoch's shuffle (engine/shuffle.h, evaluated
+ * at those positions only), split over the ranks as positions
+ * [r*B/W, (r+1)*B/W); every rank packs the rows it owns that the others
+ * need, and one MPI_Ialltoallv per batch moves them. Who needs which row
+ * follows from the shuffle, which all ranks know, so there is no request
+ * round. Batches are the same whatever the world size.
  *
  * Two batch slots let the exchange of batch k+1 run while batch k is
  * computed: ct_datastore_start(k+1) ... compute k ... ct_datastore_finish. */
@@ -16,6 +17,7 @@
 
 #include "comm/world.h"
 #include "datasets/shard.h"
+#include "engine/shuffle.h"
 
 typedef struct ct_batch {
     int64_t n;            /* local samples */
@@ -28,10 +30,12 @@ typedef struct ct_batch {
 typedef struct ct_datastore_slot {
     unsigned char *send;    /* packed rows for every destination */
     unsigned char *recv;    /* rows as they arrive, grouped by source */
+    int64_t *rows;          /* [max_batch]: the split's row at each position of the batch */
     int64_t *recv_index;    /* recv row of each local position */
     int *send_counts, *send_displs, *recv_counts, *recv_displs; /* in rows */
     MPI_Request request;
     bool pending;
+    int failure;            /* MPI error code of the start, or MPI_SUCCESS */
     ct_batch batch;
 } ct_datastore_slot;
 
@@ -50,12 +54,16 @@ typedef struct ct_datastore {
 int ct_datastore_init(ct_datastore *ds, const ct_world *world, const ct_shard *shard, int64_t max_batch,
                       ct_error *err);
 
-/* Starts gathering this rank's part of the global batch perm[begin, end).
- * Collective: every rank calls it with the same arguments. */
-int ct_datastore_start(ct_datastore *ds, const int64_t *perm, int64_t begin, int64_t end, ct_error *err);
+/* Starts gathering this rank's part of the global batch of the rows at
+ * positions [begin, end) of `order`. Collective: every rank calls it with
+ * the same arguments. A failure of the exchange is returned by the finish
+ * of this batch, so that every rank makes the same calls. */
+int ct_datastore_start(ct_datastore *ds, const ct_shuffle *order, int64_t begin, int64_t end, ct_error *err);
 
 /* Completes the oldest started batch; *batch points into the datastore and
- * stays valid until the slot is reused two starts later. */
+ * stays valid until the slot is reused two starts later. When the exchange
+ * failed, *batch is still set (its inputs stale) and the error returned, so
+ * that the step runs its collectives and the failure is agreed after it. */
 int ct_datastore_finish(ct_datastore *ds, const ct_batch **batch, ct_error *err);
 
 /* This rank's positions [lo, hi) of a global batch of n samples. */

@@ -160,6 +160,7 @@ static int batch_norm_build(ct_layer *l, ct_error *err)
     if (!(bn->momentum >= 0.0f && bn->momentum <= 1.0f))
         return ct_layer_fail(l, err, "momentum must be in [0, 1], found %g", (double)bn->momentum);
     bn->len = ct_shape_numel(&l->in) / c;
+    l->min_train_batch = bn->len == 1 ? 2 : 1;
     l->out = l->in;
     ct_layer_add_param(l, "weight", ct_shape1(c), CT_PARAM_WEIGHT);
     ct_layer_add_param(l, "bias", ct_shape1(c), CT_PARAM_WEIGHT);

@@ -83,6 +83,8 @@ struct ct_layer {
     ct_shape in, out;
     int nparams;
     ct_param params[CT_MAX_LAYER_PARAMS];
+    int64_t min_train_batch;     /* samples a training forward needs (BatchNorm over one
+                                    value per channel: 2), from build(); default 1 */
     size_t workspace_per_sample; /* floats of scratch per sample, from build() */
     size_t workspace_fixed;      /* floats of scratch independent of batch */
     float *workspace;            /* set by ct_net_build */

@@ -98,6 +98,7 @@ int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *er
         l->nparams = 0;
         l->workspace_per_sample = 0;
         l->workspace_fixed = 0;
+        l->min_train_batch = 1;
         if (l->ops->build(l, err) != CT_OK)
             return CT_ERR;
         int64_t numel = ct_shape_numel(&l->out);
@@ -232,6 +233,15 @@ void ct_net_zero_grads(ct_net *net)
 {
     if (net->nparams)
         memset(net->grads, 0, net->nparams * sizeof *net->grads);
+}
+
+int64_t ct_net_min_train_batch(const ct_net *net)
+{
+    int64_t need = 1;
+    for (int i = 0; i < net->nlayers; i++)
+        if (net->layers[i]->min_train_batch > need)
+            need = net->layers[i]->min_train_batch;
+    return need;
 }
 
 const ct_shape *ct_net_out_shape(const ct_net *net)

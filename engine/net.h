@@ -68,6 +68,11 @@ void ct_net_backward(ct_net *net, const float *x, const float *dout, int64_t n, 
 void ct_net_zero_grads(ct_net *net);
 const ct_shape *ct_net_out_shape(const ct_net *net);
 
+/* The fewest samples a training-mode forward may see: 2 when a batch norm
+ * layer normalises one value per channel per sample (its variance needs
+ * two; PyTorch refuses one), else 1. */
+int64_t ct_net_min_train_batch(const ct_net *net);
+
 /* Visits every named tensor (weights, buffers, counters) in state_dict order. */
 typedef int (*ct_param_visitor)(void *ctx, const ct_layer *layer, const ct_param *param, ct_error *err);
 int ct_net_each_param(const ct_net *net, ct_param_visitor visit, void *ctx, ct_error *err);

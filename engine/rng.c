@@ -4,9 +4,8 @@
 #include <math.h>
 
 /* Stream ids with the top bit set are reserved for the engine itself:
- * ct_permutation uses (1 << 63) | epoch, per-sample streams have the top
- * two bits set (epochs stay below 2^62, so the two never meet). */
-#define CT_RNG_PERMUTATION_STREAM (UINT64_C(1) << 63)
+ * ct_shuffle uses (1 << 63) | epoch, per-sample streams have the top two
+ * bits set (epochs stay below 2^62, so the two never meet). */
 #define CT_RNG_SAMPLE_STREAMS (UINT64_C(3) << 62)
 
 static uint64_t splitmix64(uint64_t *x)
@@ -97,19 +96,5 @@ uint64_t ct_rng_below(ct_rng *rng, uint64_t n)
         uint64_t r = ct_rng_next(rng);
         if (r >= threshold)
             return r % n;
-    }
-}
-
-void ct_permutation(int64_t *perm, int64_t n, uint64_t seed, int64_t epoch)
-{
-    ct_rng rng;
-    ct_rng_seed(&rng, seed, CT_RNG_PERMUTATION_STREAM | (uint64_t)epoch);
-    for (int64_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)ct_rng_below(&rng, (uint64_t)i + 1);
-        int64_t t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
     }
 }

@@ -11,7 +11,7 @@ typedef struct ct_rng {
 } ct_rng;
 
 /* Stream ids with the top bit set are reserved for the engine:
- * ct_permutation uses (1 << 63) | epoch, ct_rng_seed_sample the ids with
+ * ct_shuffle uses (1 << 63) | epoch, ct_rng_seed_sample the ids with
  * the top two bits set. */
 void ct_rng_seed(ct_rng *rng, uint64_t seed, uint64_t stream);
 
@@ -34,9 +34,5 @@ float ct_rng_uniform_range(ct_rng *rng, float lo, float hi);
 float ct_rng_normal(ct_rng *rng);
 /* Uniform integer in [0, n), without modulo bias. */
 uint64_t ct_rng_below(ct_rng *rng, uint64_t n);
-
-/* perm[0..n) = the permutation of 0..n-1 defined by (seed, epoch): a
- * Fisher-Yates shuffle, identical on every rank. */
-void ct_permutation(int64_t *perm, int64_t n, uint64_t seed, int64_t epoch);
 
 #endif

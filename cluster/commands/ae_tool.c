@@ -1,4 +1,5 @@
 #include "cluster/commands/ae_tool.h"
+#include "cluster/families/families.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,6 @@
-/* ctrain eval CKPT.h5 [--data FILE.h5] [--split NAME] [--json]: evaluates a
- * checkpoint on a split, every sample exactly once, at any rank count. */
+/* ctrain eval CKPT [--data FILE.h5] [--split NAME] [--json]: evaluates a
+ * checkpoint (a file, a run's `latest` pointer or its directory) on a split,
+ * every sample exactly once, at any rank count. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,19 @@ static int parse_args(int argc, char **argv, eval_args *a, ct_error *err)
     return CT_OK;
 }
 
+/* "loss=0.31 accuracy=0.89 samples=10000 split=test", or as JSON. */
+static void print_result(const ct_eval_result *r, const char *split, bool json)
+{
+    if (json)
+        printf("{\"split\": \"%s\"", split);
+    for (int i = 0; i < r->n; i++)
+        printf(json ? ", \"%s\": %.9g" : "%s=%.6f ", r->names[i], r->values[i]);
+    if (json)
+        printf(", \"samples\": %lld}\n", (long long)r->samples);
+    else
+        printf("samples=%lld split=%s\n", (long long)r->samples, split);
+}
+
 static int evaluate(ct_run *run, const eval_args *a, ct_eval_result *result, ct_error *err)
 {
     char origin[4200];
@@ -58,24 +72,13 @@ int ct_cmd_eval(int argc, char **argv)
     ct_run run;
     ct_run_init(&run, &world);
     eval_args args;
-    ct_eval_result result = {0, 0, 0};
+    ct_eval_result result = {0};
     int rc = parse_args(argc, argv, &args, &err);
     if (rc == CT_OK)
         rc = evaluate(&run, &args, &result, &err);
     int status = rc == CT_OK ? 0 : ct_runtime_fail(&world, &err);
-    if (rc == CT_OK && world.rank == 0) {
-        const char *split = run.job->data->test_split;
-        bool has_accuracy = result.accuracy >= 0; /* autoencoders have none */
-        char accuracy[64] = "";
-        if (has_accuracy)
-            snprintf(accuracy, sizeof accuracy, args.json ? ", \"accuracy\": %.6g" : " accuracy=%.6f",
-                     result.accuracy);
-        if (args.json)
-            printf("{\"split\": \"%s\", \"loss\": %.6g%s, \"samples\": %lld}\n", split, result.loss, accuracy,
-                   (long long)result.samples);
-        else
-            printf("loss=%.6f%s samples=%lld split=%s\n", result.loss, accuracy, (long long)result.samples, split);
-    }
+    if (rc == CT_OK && world.rank == 0)
+        print_result(&result, run.job->data->test_split, args.json);
     ct_run_free(&run);
     ct_world_finalize(&world);
     return status;

@@ -7,12 +7,10 @@
 
 #include "cluster/commands/ae_tool.h"
 #include "cluster/commands/commands.h"
-#include "cluster/output/png.h"
+#include "cluster/output/image_grid.h"
 #include "engine/alloc.h"
 
-#define COLUMNS 16      /* samples side by side */
-#define GAP 4           /* pixels between tiles */
-#define LABEL_WIDTH 72  /* the row names on the left */
+#define COLUMNS 16 /* samples side by side */
 
 typedef struct recon_args {
     ct_restore_source src;
@@ -34,54 +32,23 @@ static int parse_args(int argc, char **argv, recon_args *a, ct_error *err)
     return ct_options_int("reconstruct", "--n", a->n_text, 1, 1024, &a->n, err);
 }
 
-/* The grid: bands of up to COLUMNS samples, each band one row of tiles per
- * kind of image (input, noisy input, output). */
-typedef struct grid {
-    ct_image_shape image;
-    int scale, rows, tile_w, tile_h, band_h;
-} grid;
-
-static void tile_at(const grid *g, int64_t sample, int row, int *x, int *y)
-{
-    *x = LABEL_WIDTH + (int)(sample % COLUMNS) * (g->tile_w + GAP);
-    *y = GAP + (int)(sample / COLUMNS) * g->band_h + row * (g->tile_h + GAP);
-}
-
-static void draw_labels(ct_canvas *c, const grid *g, int64_t n, const char *const *names)
-{
-    for (int64_t band = 0; band * COLUMNS < n; band++)
-        for (int row = 0; row < g->rows; row++) {
-            int x, y;
-            tile_at(g, band * COLUMNS, row, &x, &y);
-            ct_canvas_text(c, GAP, y + g->tile_h / 2 - 6, names[row], (ct_rgb){0, 0, 0}, 1);
-        }
-}
-
 static int reconstruct(ct_ae_tool *t, const recon_args *a, ct_error *err)
 {
     ct_autoencoder *ae = t->ae;
     const ct_shard *split = t->split;
     const char *split_name = t->run.job->data->test_split;
-    grid g;
-    if (ct_image_shape_of(&ae->sample_shape, &g.image, err) != CT_OK)
-        return ct_fail_context(err, "reconstruct: /%s/%s", split_name, t->run.job->data->input);
     if (a->noise && !ct_autoencoder_denoising(ae))
         return ct_fail(err, "reconstruct: --noise: %s: the model corrupts no input (model.autoencoder.noise_std "
                             "and mask_prob are 0)", t->origin);
     if (a->n > split->nrows)
         return ct_fail(err, "reconstruct: --n %lld: /%s holds %lld samples", (long long)a->n, split_name,
                        (long long)split->nrows);
-    g.scale = g.image.height < 64 ? 2 : 1;
-    g.rows = a->noise ? 3 : 2;
-    g.tile_w = g.image.width * g.scale;
-    g.tile_h = g.image.height * g.scale;
-    g.band_h = g.rows * (g.tile_h + GAP) + 2 * GAP;
-    int64_t columns = a->n < COLUMNS ? a->n : COLUMNS, bands = (a->n + COLUMNS - 1) / COLUMNS;
-    ct_canvas canvas;
-    ct_canvas_init(&canvas, LABEL_WIDTH + (int)columns * (g.tile_w + GAP), (int)bands * g.band_h,
-                   (ct_rgb){255, 255, 255});
     static const char *const names_clean[] = {"input", "output"}, *const names_noisy[] = {"input", "noisy", "output"};
-    draw_labels(&canvas, &g, a->n, a->noise ? names_noisy : names_clean);
+    ct_image_grid g;
+    ct_canvas canvas;
+    if (ct_image_grid_init(&g, &canvas, &ae->sample_shape, a->n, a->noise ? 3 : 2,
+                           a->noise ? names_noisy : names_clean, COLUMNS, err) != CT_OK)
+        return ct_fail_context(err, "reconstruct: /%s/%s", split_name, t->run.job->data->input);
 
     int64_t chunk = t->run.job->train->eval_batch_size, size = ae->sample_size;
     chunk = chunk < a->n ? chunk : a->n;
@@ -105,11 +72,8 @@ static int reconstruct(ct_ae_tool *t, const recon_args *a, ct_error *err)
         ct_autoencoder_output_values(ae, values, y, n);
         for (int64_t j = 0; j < n; j++) {
             const float *tiles[3] = {clean + j * size, x + j * size, values + j * size};
-            for (int r = 0; r < g.rows; r++) {
-                int px, py;
-                tile_at(&g, row + j, r, &px, &py);
-                ct_canvas_image(&canvas, px, py, tiles[r == g.rows - 1 ? 2 : r], &g.image, g.scale);
-            }
+            for (int r = 0; r < g.rows; r++)
+                ct_image_grid_put(&g, &canvas, row + j, r, tiles[r == g.rows - 1 ? 2 : r]);
         }
     }
     int rc = ct_canvas_write_png(&canvas, a->out, err);

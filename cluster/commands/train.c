@@ -1,17 +1,17 @@
 /* ctrain train [JOB.yaml] [--set PATH=VALUE]... [--run-dir DIR] [--resume RUN_DIR] [--init-from CKPT.h5] */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cluster/commands/commands.h"
-#include "datasets/durable_file.h"
 #include "cluster/run/restore.h"
 #include "cluster/run/run.h"
 #include "cluster/run/runtime.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
-#include "engine/alloc.h"
+#include "datasets/durable_file.h"
 
 typedef struct train_args {
     const char *job_path;
@@ -93,55 +93,83 @@ static int choose_run_dir(ct_run *run, const train_args *a, ct_error *err)
     return ct_broadcast_bytes(run->world, run->run_dir, sizeof run->run_dir, 0, err);
 }
 
-static int prepare_run_dir(ct_run *run, ct_error *err)
+/* Rank 0: creates the run directory, clears what crashed writers left,
+ * writes the resolved job (a resumed run's, with its new --set
+ * overrides, so that the next resume keeps them) and opens TensorBoard. */
+static int prepare_run_dir(ct_run *run, bool resumed, ct_error *err)
 {
     if (run->world->rank != 0)
         return CT_OK;
+    char path[4300];
     if (ct_mkdirs(run->run_dir, err) != CT_OK)
         return CT_ERR;
-    char path[4200];
+    snprintf(path, sizeof path, "%s/checkpoints", run->run_dir);
+    int stale = ct_remove_stale_tmp(run->run_dir) + ct_remove_stale_tmp(path);
+    if (stale)
+        ct_progress_line(&run->progress, "removed %d unfinished temporary file%s of an earlier run in %s", stale,
+                         stale > 1 ? "s" : "", run->run_dir);
     snprintf(path, sizeof path, "%s/job.yaml", run->run_dir);
-    return ct_file_write_atomic(path, run->job_yaml, strlen(run->job_yaml), err);
+    if (ct_file_write_atomic(path, run->job_yaml, strlen(run->job_yaml), err) != CT_OK)
+        return CT_ERR;
+    if (!run->job->output->tensorboard)
+        return CT_OK;
+    snprintf(path, sizeof path, "%s/tensorboard", run->run_dir);
+    if (ct_tb_open(&run->tb, path, err) != CT_OK)
+        return CT_ERR;
+    run->tb_open = true;
+    return resumed ? ct_tb_session_start(&run->tb, run->state.step, err) : CT_OK;
+}
+
+/* Starts the run from a checkpoint: the resumed run's latest, or the
+ * weights of --init-from (a checkpoint, its run directory or a PyTorch
+ * state_dict export). Collective. */
+static int restore(ct_run *run, const train_args *a, char *path, size_t size, ct_error *err)
+{
+    int rc = CT_OK;
+    if (run->world->rank == 0)
+        rc = a->resume ? ct_checkpoint_latest(a->resume, path, size, err)
+                       : ct_checkpoint_resolve(a->init_from, path, size, err);
+    if (ct_agree(run->world, rc, err) != CT_OK)
+        return ct_fail_context(err, a->resume ? "--resume" : "--init-from");
+    if (ct_broadcast_bytes(run->world, path, size, 0, err) != CT_OK)
+        return CT_ERR;
+    return ct_restore(run, path, a->resume != NULL, err);
 }
 
 static int train(ct_run *run, const train_args *a, ct_error *err)
 {
-    char origin[4200];
+    char origin[4200], checkpoint[4300] = "";
     if (ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK)
         return CT_ERR;
-    int threads = ct_runtime_set_blas_threads(run->world, NULL);
+    int cores, threads = ct_runtime_set_blas_threads(run->world, &cores);
+    ct_runtime_set_memory_budget(run->world);
     ct_progress_init(&run->progress, run->job->output->progress, run->world->rank == 0,
                      strcmp(run->world->launcher, "single-node") != 0);
-    run->state.world_size = run->world->size;
-    run->family = ct_family_for(run->job);
-    /* Data and model are checked before anything is written: a job that
-     * fails here leaves no run directory behind. */
+    if (ct_agree(run->world, ct_family_for(run->job, &run->family, err), err) != CT_OK)
+        return ct_fail_context(err, "%s", origin);
+    /* Every input (job, data, model, the checkpoint to start from) is
+     * checked before anything is written: a job that fails leaves no run
+     * directory behind. */
     if (run->family->setup(run, err) != CT_OK)
+        return CT_ERR;
+    if ((a->resume || a->init_from) && restore(run, a, checkpoint, sizeof checkpoint, err) != CT_OK)
         return CT_ERR;
     if (choose_run_dir(run, a, err) != CT_OK)
         return CT_ERR;
-    if (ct_agree(run->world, a->resume ? CT_OK : prepare_run_dir(run, err), err) != CT_OK)
+    if (ct_agree(run->world, prepare_run_dir(run, a->resume != NULL, err), err) != CT_OK)
         return CT_ERR;
-    ct_progress_line(&run->progress, "ctrain %s: job %s (%s), %d rank%s (%s), %d BLAS thread%s per rank, run directory %s",
+    ct_progress_line(&run->progress,
+                     "ctrain %s: job %s (%s), %d rank%s (%s), %d BLAS thread%s per rank (%d core%s each), run "
+                     "directory %s",
                      CTRAIN_VERSION, run->job->name, run->family->name, run->world->size,
-                     run->world->size > 1 ? "s" : "", run->world->launcher, threads, threads > 1 ? "s" : "",
-                     run->run_dir);
-    if (a->resume) {
-        char path[4300];
-        int rc = run->world->rank == 0 ? ct_checkpoint_latest(a->resume, path, sizeof path, err) : CT_OK;
-        if (ct_agree(run->world, rc, err) != CT_OK)
-            return CT_ERR;
-        if (ct_broadcast_bytes(run->world, path, sizeof path, 0, err) != CT_OK)
-            return CT_ERR;
-        if (ct_restore(run, path, true, err) != CT_OK)
-            return CT_ERR;
-        ct_progress_line(&run->progress, "resuming from %s: epoch %lld, step %lld", path,
-                         (long long)run->state.epoch + 1, (long long)run->state.step);
-    } else if (a->init_from) {
-        if (ct_restore(run, a->init_from, false, err) != CT_OK)
-            return CT_ERR;
-        ct_progress_line(&run->progress, "weights initialised from %s", a->init_from);
-    }
+                     run->world->size > 1 ? "s" : "", run->world->launcher, threads, threads > 1 ? "s" : "", cores,
+                     cores > 1 ? "s" : "", run->run_dir);
+    if (a->resume)
+        ct_progress_line(&run->progress, "resuming from %s: epoch %lld, step %lld (written by %lld rank%s)",
+                         checkpoint, (long long)run->state.epoch + 1, (long long)run->state.step,
+                         (long long)run->state.world_size, run->state.world_size > 1 ? "s" : "");
+    else if (a->init_from)
+        ct_progress_line(&run->progress, "weights initialised from %s", checkpoint);
     return ct_train_loop(run, err);
 }
 

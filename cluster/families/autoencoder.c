@@ -1,16 +1,21 @@
 /* The autoencoder family: encoder and decoder trained together on the
  * reconstruction of each clean input, as two networks with two optimizers
  * (run->model.nets[0] the encoder, nets[1] the decoder); the test loss is
- * the mean reconstruction loss, with no accuracy. */
+ * the mean reconstruction loss, with no accuracy. Every epoch shows the
+ * first test samples above their reconstructions. */
+#include <stdio.h>
+
 #include "cluster/families/autoencoder.h"
+#include "cluster/families/families.h"
+#include "cluster/output/image_grid.h"
 #include "cluster/run/family.h"
 #include "comm/agree.h"
 #include "engine/alloc.h"
 
 typedef struct autoencoder {
     ct_autoencoder model;
-    ct_optim optims[2];  /* the encoder's, the decoder's */
     ct_run *run;
+    int loss_metric;     /* train_loss */
     ct_shard test;       /* this rank's shard of the evaluation split */
     float *corrupted;    /* [max_batch, sample_size]: a denoising model's inputs */
     float *dout;         /* [max_batch, sample_size]: dL/d(decoder output) */
@@ -40,18 +45,22 @@ static int ae_setup(ct_run *run, ct_error *err)
         a->dout = CT_ALLOC_ARRAY(float, values);
         a->dlatent = CT_ALLOC_ARRAY(float, (size_t)max_batch * (size_t)a->model.latent_size);
     }
-    if (ct_family_add_net(run, &a->model.encoder, &a->optims[0], err) != CT_OK)
+    if (ct_family_metric(run, "train_loss", CT_REDUCE_SUM, CT_OVER_STEPS_MEAN, CT_METRIC_FINITE | CT_METRIC_PROGRESS,
+                         &a->loss_metric, err) != CT_OK)
         return CT_ERR;
-    return ct_family_add_net(run, &a->model.decoder, &a->optims[1], err);
+    if (ct_family_add_net(run, &a->model.encoder, 0, true, err) != CT_OK)
+        return CT_ERR;
+    return ct_family_add_net(run, &a->model.decoder, 1, true, err);
 }
 
-static int ae_step(ct_run *run, const ct_batch *batch, double *loss, ct_error *err)
+static int ae_step(ct_run *run, const ct_step_input *in, ct_error *err)
 {
     autoencoder *a = run->family_state;
     ct_autoencoder *m = &a->model;
+    const ct_batch *batch = in->batch;
     ct_net_zero_grads(&m->encoder);
     ct_net_zero_grads(&m->decoder);
-    *loss = 0;
+    double loss = 0; /* this rank's share of the global batch's mean loss */
     if (batch->n > 0) {
         const float *x = batch->inputs;
         if (ct_autoencoder_denoising(m)) {
@@ -59,15 +68,17 @@ static int ae_step(ct_run *run, const ct_batch *batch, double *loss, ct_error *e
                                    batch->first_sample);
             x = a->corrupted;
         }
-        ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = run->job->seed, .step = run->state.step, .first_sample = batch->first_sample};
+        ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = run->job->seed, .step = run->state.step,
+                        .first_sample = batch->first_sample};
         const float *z = ct_net_forward(&m->encoder, x, batch->n, &pass);
         const float *y = ct_net_forward(&m->decoder, z, batch->n, &pass);
         ct_target clean = {NULL, batch->inputs};
-        *loss = ct_loss_compute(m->loss, y, &clean, batch->n, m->sample_size, batch->global_n, a->dout);
+        loss = ct_loss_compute(m->loss, y, &clean, batch->n, m->sample_size, batch->global_n, a->dout);
         ct_net_backward(&m->decoder, z, a->dout, batch->n, a->dlatent);
         ct_net_backward(&m->encoder, x, a->dlatent, batch->n, NULL);
     }
-    return ct_family_update(run, loss, err);
+    ct_metrics_add(&run->metrics, a->loss_metric, loss);
+    return ct_family_update(run, ct_net_bit(0) | ct_net_bit(1), err);
 }
 
 /* A denoising model is evaluated on the task it learns: corrupted inputs
@@ -95,15 +106,45 @@ static int ae_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
     return ct_family_evaluate(run, &a->test, a->eval_x, evaluate_chunk, a, false, result, err);
 }
 
+#define PICTURE_SAMPLES 8
+
+/* The first test samples (rank 0 holds the split's first rows) above their
+ * reconstructions: RUN_DIR/reconstructions/epoch-N.png and TensorBoard. */
+static int ae_end_epoch(ct_run *run, ct_error *err)
+{
+    autoencoder *a = run->family_state;
+    ct_autoencoder *m = &a->model;
+    const ct_shard *test = &a->test;
+    int64_t n = test->nrows < PICTURE_SAMPLES ? test->nrows : PICTURE_SAMPLES;
+    int64_t rows = ct_family_eval_rows(run, test);
+    n = n < rows ? n : rows;
+    ct_image_grid g;
+    ct_canvas canvas;
+    static const char *const names[] = {"input", "output"};
+    if (run->world->rank != 0 || n == 0 || ct_image_grid_init(&g, &canvas, &m->sample_shape, n, 2, names,
+                                                              PICTURE_SAMPLES, err) != CT_OK)
+        return CT_OK; /* samples that are not images have no picture */
+    ct_shard_rows_float(test, 0, n, a->eval_x);
+    ct_pass pass = {.mode = CT_MODE_EVAL, .seed = run->job->seed, .step = run->state.step};
+    const float *y = ct_autoencoder_reconstruct(m, a->eval_x, n, &pass);
+    ct_autoencoder_output_values(m, a->corrupted, y, n);
+    for (int64_t j = 0; j < n; j++) {
+        ct_image_grid_put(&g, &canvas, j, 0, a->eval_x + j * m->sample_size);
+        ct_image_grid_put(&g, &canvas, j, 1, a->corrupted + j * m->sample_size);
+    }
+    char file[64];
+    snprintf(file, sizeof file, "reconstructions/epoch-%lld.png", (long long)run->state.epoch + 1);
+    int rc = ct_run_picture(run, file, "reconstructions", &canvas, err);
+    ct_canvas_free(&canvas);
+    return rc;
+}
+
 static void ae_teardown(ct_run *run)
 {
     autoencoder *a = run->family_state;
     if (!a)
         return;
     ct_autoencoder_free(&a->model);
-    if (!run->eval_only)
-        for (int i = 0; i < 2; i++)
-            ct_optim_free(&a->optims[i]);
     ct_shard_free(&a->test);
     ct_free(a->corrupted);
     ct_free(a->dout);
@@ -118,6 +159,7 @@ const ct_family ct_autoencoder_family = {
     .setup = ae_setup,
     .step = ae_step,
     .evaluate = ae_evaluate,
+    .end_epoch = ae_end_epoch,
     .teardown = ae_teardown,
 };
 

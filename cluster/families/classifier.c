@@ -1,5 +1,6 @@
 /* The classifier family: one network, cross-entropy on integer labels (or
  * NLL after a log_softmax layer), accuracy on the test split. */
+#include "cluster/families/families.h"
 #include "cluster/run/family.h"
 #include "cluster/run/model.h"
 #include "comm/agree.h"
@@ -7,8 +8,8 @@
 
 typedef struct classifier {
     ct_net net;
-    ct_optim optim;
     ct_run *run;
+    int loss_metric;     /* train_loss */
     ct_shard test;       /* this rank's shard of the evaluation split */
     int64_t classes;
     ct_loss_type loss;   /* cross_entropy or nll */
@@ -51,28 +52,34 @@ static int classifier_setup(ct_run *run, ct_error *err)
         c->classes = ct_shape_numel(ct_net_out_shape(&c->net));
         rc = check_labels(run, c, &c->test, job->data->test_split, err);
         if (rc == CT_OK && !run->eval_only)
-            rc = check_labels(run, c, &run->train, job->data->train_split, err);
+            rc = check_labels(run, c, &run->source.train, job->data->train_split, err);
     }
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
     c->dout = CT_ALLOC_ARRAY(float, (size_t)max_batch * (size_t)c->classes);
     c->eval_x = ct_family_eval_inputs(run, &c->test);
-    return ct_family_add_net(run, &c->net, &c->optim, err);
+    if (ct_family_metric(run, "train_loss", CT_REDUCE_SUM, CT_OVER_STEPS_MEAN, CT_METRIC_FINITE | CT_METRIC_PROGRESS,
+                         &c->loss_metric, err) != CT_OK)
+        return CT_ERR;
+    return ct_family_add_net(run, &c->net, 0, true, err);
 }
 
-static int classifier_step(ct_run *run, const ct_batch *batch, double *loss, ct_error *err)
+static int classifier_step(ct_run *run, const ct_step_input *in, ct_error *err)
 {
     classifier *c = run->family_state;
+    const ct_batch *batch = in->batch;
     ct_net_zero_grads(&c->net);
-    *loss = 0;
+    double loss = 0; /* this rank's share of the global batch's mean loss */
     if (batch->n > 0) {
-        ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = run->job->seed, .step = run->state.step, .first_sample = batch->first_sample};
+        ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = run->job->seed, .step = run->state.step,
+                        .first_sample = batch->first_sample};
         const float *out = ct_net_forward(&c->net, batch->inputs, batch->n, &pass);
         ct_target target = {batch->labels, NULL};
-        *loss = ct_loss_compute(c->loss, out, &target, batch->n, c->classes, batch->global_n, c->dout);
+        loss = ct_loss_compute(c->loss, out, &target, batch->n, c->classes, batch->global_n, c->dout);
         ct_net_backward(&c->net, batch->inputs, c->dout, batch->n, NULL);
     }
-    return ct_family_update(run, loss, err);
+    ct_metrics_add(&run->metrics, c->loss_metric, loss);
+    return ct_family_update(run, ct_net_bit(0), err);
 }
 
 static void evaluate_chunk(void *ctx, const ct_shard *test, const float *x, int64_t row, int64_t n, double *sums)
@@ -97,8 +104,6 @@ static void classifier_teardown(ct_run *run)
     if (!c)
         return;
     ct_net_free(&c->net);
-    if (!run->eval_only)
-        ct_optim_free(&c->optim);
     ct_shard_free(&c->test);
     ct_free(c->dout);
     ct_free(c->eval_x);
@@ -111,5 +116,6 @@ const ct_family ct_classifier_family = {
     .setup = classifier_setup,
     .step = classifier_step,
     .evaluate = classifier_evaluate,
+    .end_epoch = NULL,
     .teardown = classifier_teardown,
 };

@@ -265,22 +265,35 @@ static cairo_status_t collect(void *closure, const unsigned char *data, unsigned
     return CAIRO_STATUS_SUCCESS;
 }
 
-int ct_canvas_write_png(const ct_canvas *c, const char *path, ct_error *err)
+int ct_canvas_encode_png(const ct_canvas *c, const char *what, unsigned char **png, size_t *size, ct_error *err)
 {
+    *png = NULL;
+    *size = 0;
     cairo_status_t status = cairo_status(c->cr);
     if (status == CAIRO_STATUS_SUCCESS)
         status = cairo_surface_status(c->surface);
     if (status != CAIRO_STATUS_SUCCESS)
-        return ct_fail(err, "%s: cannot draw a picture of %d x %d pixels: %s", path, c->width, c->height,
+        return ct_fail(err, "%s: cannot draw a picture of %d x %d pixels: %s", what, c->width, c->height,
                        cairo_status_to_string(status));
-    png_bytes png = {NULL, 0, 0};
-    int rc;
-    status = cairo_surface_write_to_png_stream(c->surface, collect, &png);
-    if (status != CAIRO_STATUS_SUCCESS)
-        rc = ct_fail(err, "%s: cannot encode a PNG of %d x %d pixels: %s", path, c->width, c->height,
-                     cairo_status_to_string(status));
-    else
-        rc = ct_file_write_atomic(path, png.data, png.size, err);
-    ct_free(png.data);
+    png_bytes bytes = {NULL, 0, 0};
+    status = cairo_surface_write_to_png_stream(c->surface, collect, &bytes);
+    if (status != CAIRO_STATUS_SUCCESS) {
+        ct_free(bytes.data);
+        return ct_fail(err, "%s: cannot encode a PNG of %d x %d pixels: %s", what, c->width, c->height,
+                       cairo_status_to_string(status));
+    }
+    *png = bytes.data;
+    *size = bytes.size;
+    return CT_OK;
+}
+
+int ct_canvas_write_png(const ct_canvas *c, const char *path, ct_error *err)
+{
+    unsigned char *png;
+    size_t size;
+    if (ct_canvas_encode_png(c, path, &png, &size, err) != CT_OK)
+        return CT_ERR;
+    int rc = ct_file_write_atomic(path, png, size, err);
+    ct_free(png);
     return rc;
 }

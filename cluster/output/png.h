@@ -8,6 +8,7 @@
 #define CT_CLUSTER_PNG_H
 
 #include <cairo.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/error.h"
@@ -75,6 +76,10 @@ void ct_canvas_dot(ct_canvas *c, double x, double y, double r, ct_rgb color);
 
 /* Colour of class `label` (matplotlib's tab10 palette, repeating). */
 ct_rgb ct_class_color(int64_t label);
+
+/* The canvas as PNG bytes: *png[*size], ct_malloc'ed for the caller.
+ * Errors start with `what` (the file it is for). */
+int ct_canvas_encode_png(const ct_canvas *c, const char *what, unsigned char **png, size_t *size, ct_error *err);
 
 /* Writes the canvas to path as PNG, atomically (a temporary file renamed).
  * Errors name the file. */

@@ -40,17 +40,11 @@ void ct_progress_end(ct_progress *p)
     }
 }
 
-void ct_progress_step(ct_progress *p, int64_t epoch, int64_t epochs, int64_t batch, int64_t batches,
-                      int64_t step, double loss, double samples_per_s, unsigned log_every)
+void ct_progress_bar(ct_progress *p, int64_t epoch, int64_t epochs, int64_t batch, int64_t batches,
+                     const char *text)
 {
-    if (!p->enabled || p->style == CT_PROGRESS_NONE)
+    if (!p->enabled || p->style != CT_PROGRESS_BAR)
         return;
-    if (p->style == CT_PROGRESS_LINES) {
-        if (log_every && step % log_every == 0)
-            ct_progress_line(p, "epoch %lld/%lld step %lld loss %.4f samples/s %.0f", (long long)epoch + 1,
-                             (long long)epochs, (long long)step, loss, samples_per_s);
-        return;
-    }
     double now = ct_now();
     if (batch != batches && now - p->last_draw < 0.1)
         return;
@@ -61,10 +55,15 @@ void ct_progress_step(ct_progress *p, int64_t epoch, int64_t epochs, int64_t bat
     for (int i = 0; i < WIDTH; i++)
         bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
     bar[WIDTH] = '\0';
-    fprintf(p->out, "\repoch %lld/%lld [%s] %lld/%lld loss %.4f %.0f samples/s ", (long long)epoch + 1,
-            (long long)epochs, bar, (long long)batch, (long long)batches, loss, samples_per_s);
+    fprintf(p->out, "\repoch %lld/%lld [%s] %lld/%lld %s ", (long long)epoch + 1, (long long)epochs, bar,
+            (long long)batch, (long long)batches, text);
     fflush(p->out);
     p->bar_drawn = true;
+}
+
+bool ct_progress_shows_lines(const ct_progress *p)
+{
+    return p->enabled && p->style == CT_PROGRESS_LINES;
 }
 
 void ct_progress_line(ct_progress *p, const char *fmt, ...)

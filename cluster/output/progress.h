@@ -22,10 +22,14 @@ typedef struct ct_progress {
  * ranks a pseudo-terminal even when its own output goes to a file. */
 void ct_progress_init(ct_progress *p, int style_setting, bool enabled, bool launched_by_mpi);
 
-/* Called after every step: redraws the bar (at most 10 times a second), or
- * prints a line every log_every steps in line mode (0: never). */
-void ct_progress_step(ct_progress *p, int64_t epoch, int64_t epochs, int64_t batch, int64_t batches,
-                      int64_t step, double loss, double samples_per_s, unsigned log_every);
+/* Called after every step: in bar style, redraws "epoch 2/15 [====>   ]
+ * 120/469 <text>" (at most 10 times a second, and at an epoch's last
+ * step); nothing in the other styles. */
+void ct_progress_bar(ct_progress *p, int64_t epoch, int64_t epochs, int64_t batch, int64_t batches,
+                     const char *text);
+
+/* Whether the periodic step lines are printed (line style). */
+bool ct_progress_shows_lines(const ct_progress *p);
 
 /* Prints a line (ending the bar first). printf-like. */
 void ct_progress_line(ct_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

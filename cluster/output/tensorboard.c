@@ -51,6 +51,17 @@ static int add_event(ct_tb_writer *w, Tensorflow__Event *ev, ct_error *err)
     return w->len >= PENDING_MAX ? ct_tb_flush(w, err) : CT_OK;
 }
 
+int ct_tb_session_start(ct_tb_writer *w, int64_t step, ct_error *err)
+{
+    Tensorflow__SessionLog log = TENSORFLOW__SESSION_LOG__INIT;
+    log.status = TENSORFLOW__SESSION_LOG__SESSION_STATUS__START;
+    Tensorflow__Event ev = TENSORFLOW__EVENT__INIT;
+    ev.step = step;
+    ev.what_case = TENSORFLOW__EVENT__WHAT_SESSION_LOG;
+    ev.session_log = &log;
+    return add_event(w, &ev, err);
+}
+
 static int add_value(ct_tb_writer *w, Tensorflow__Summary__Value *value, int64_t step, ct_error *err)
 {
     Tensorflow__Summary summary = TENSORFLOW__SUMMARY__INIT;

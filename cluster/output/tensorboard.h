@@ -37,6 +37,11 @@ int ct_tb_scalar(ct_tb_writer *w, const char *tag, int64_t step, float value, ct
 int ct_tb_image(ct_tb_writer *w, const char *tag, int64_t step, const void *png, size_t png_size, int height,
                 int width, int channels, ct_error *err);
 
+/* Adds a SessionLog START event at step: a resumed run marks where it
+ * restarts, and TensorBoard then drops the events of earlier files at that
+ * step and after (what the interrupted run wrote past its checkpoint). */
+int ct_tb_session_start(ct_tb_writer *w, int64_t step, ct_error *err);
+
 /* Writes the pending events to the file (no fsync: other processes see
  * them). Fails naming the file and the OS reason (e.g. disk full); the
  * pending events are then dropped and the file is cut back to its last whole

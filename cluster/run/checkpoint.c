@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,54 +65,100 @@ static int write_optim_tensor(void *ctx_, const ct_layer *layer, const ct_param 
     return CT_OK;
 }
 
-static int write_contents(hid_t file, const ct_model_state *model, const ct_train_state *state,
-                          const char *job_yaml, const char *metrics, ct_error *err)
+/* The attributes of /state. */
+typedef struct state_counter {
+    const char *name;
+    int64_t *value;
+} state_counter;
+
+static size_t state_counters(ct_train_state *s, state_counter *out)
+{
+    const state_counter all[] = {{"step", &s->step},
+                                 {"epoch", &s->epoch},
+                                 {"batch_in_epoch", &s->batch_in_epoch},
+                                 {"epoch_units", &s->epoch_units},
+                                 {"world_size", &s->world_size},
+                                 {"seed", &s->seed},
+                                 {"batch_size", &s->batch_size},
+                                 {"steps_per_epoch", &s->steps_per_epoch},
+                                 {"train_rows", &s->train_rows}};
+    memcpy(out, all, sizeof all);
+    return sizeof all / sizeof all[0];
+}
+
+/* /state/metric_names [n] and /state/metric_totals [4, n]: the epoch's sums
+ * and weights, then the log interval's. */
+static int write_metric_totals(hid_t group, const ct_metrics *m, ct_error *err)
+{
+    if (m->n == 0)
+        return CT_OK;
+    const char *names[CT_MAX_METRICS];
+    double totals[4][CT_MAX_METRICS];
+    for (int i = 0; i < m->n; i++) {
+        names[i] = m->defs[i].name;
+        totals[0][i] = m->epoch.sum[i];
+        totals[1][i] = m->epoch.weight[i];
+        totals[2][i] = m->interval.sum[i];
+        totals[3][i] = m->interval.weight[i];
+    }
+    double packed[4 * CT_MAX_METRICS];
+    for (int r = 0; r < 4; r++)
+        memcpy(packed + r * m->n, totals[r], sizeof(double) * (size_t)m->n);
+    hsize_t dims[2] = {4, (hsize_t)m->n};
+    hid_t set = ct_h5_write_dataset(group, "metric_totals", H5T_NATIVE_DOUBLE, 2, dims, NULL, 0, packed, err);
+    if (set < 0)
+        return CT_ERR;
+    int rc = ct_h5_write_attr_strings(set, "names", names, (size_t)m->n, err);
+    H5Dclose(set);
+    return rc;
+}
+
+static int write_optimizers(hid_t group, const ct_model_state *model, ct_error *err)
+{
+    int rc = CT_OK;
+    for (int i = 0; rc == CT_OK && i < model->nnets; i++) {
+        if (!model->optims[i])
+            continue;
+        tensor_ctx octx = {group, model->optims[i], model->nets[i]};
+        rc = ct_net_each_param(model->nets[i], write_optim_tensor, &octx, err);
+        char attr[64];
+        snprintf(attr, sizeof attr, "step_%d", i);
+        if (rc == CT_OK)
+            rc = ct_h5_write_attr_int64(group, attr, model->optims[i]->step, err);
+        snprintf(attr, sizeof attr, "type_%d", i);
+        if (rc == CT_OK)
+            rc = ct_h5_write_attr_int64(group, attr, (int64_t)model->optims[i]->cfg.type, err);
+    }
+    return rc;
+}
+
+static int write_contents(hid_t file, const ct_checkpoint_contents *c, ct_error *err)
 {
     hid_t group = H5Gcreate2(file, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t optim_group = H5Gcreate2(file, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t state_group = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int rc = (group < 0 || optim_group < 0 || state_group < 0) ? ct_fail(err, "cannot create groups") : CT_OK;
-    for (int i = 0; rc == CT_OK && i < model->nnets; i++) {
-        tensor_ctx ctx = {group, NULL, model->nets[i]};
-        rc = ct_net_each_param(model->nets[i], write_model_tensor, &ctx, err);
-        if (rc == CT_OK && model->optims[i]) {
-            tensor_ctx octx = {optim_group, model->optims[i], model->nets[i]};
-            rc = ct_net_each_param(model->nets[i], write_optim_tensor, &octx, err);
-        }
-    }
-    if (rc == CT_OK) {
-        /* One optimizer step count and type per checkpoint: every network's
-         * optimizer of a family steps in lockstep with its own counter. */
-        for (int i = 0; i < model->nnets; i++) {
-            if (!model->optims[i])
-                continue;
-            char attr[64];
-            snprintf(attr, sizeof attr, "step_%d", i);
-            if (rc == CT_OK)
-                rc = ct_h5_write_attr_int64(optim_group, attr, model->optims[i]->step, err);
-            snprintf(attr, sizeof attr, "type_%d", i);
-            if (rc == CT_OK)
-                rc = ct_h5_write_attr_int64(optim_group, attr, (int64_t)model->optims[i]->cfg.type, err);
-        }
-        const struct {
-            const char *name;
-            int64_t value;
-        } counters[] = {{"step", state->step},
-                        {"epoch", state->epoch},
-                        {"batch_in_epoch", state->batch_in_epoch},
-                        {"epoch_samples", state->epoch_samples},
-                        {"world_size", state->world_size}};
-        for (size_t i = 0; rc == CT_OK && i < sizeof counters / sizeof counters[0]; i++)
-            rc = ct_h5_write_attr_int64(state_group, counters[i].name, counters[i].value, err);
-        if (rc == CT_OK)
-            rc = ct_h5_write_attr_double(state_group, "epoch_loss_sum", state->epoch_loss_sum, err);
-        if (rc == CT_OK)
-            rc = ct_h5_write_attr_double(state_group, "epoch_seconds", state->epoch_seconds, err);
-        if (rc == CT_OK)
-            rc = ct_h5_write_string(state_group, "metrics", metrics ? metrics : "", err);
+    for (int i = 0; rc == CT_OK && i < c->model->nnets; i++) {
+        tensor_ctx ctx = {group, NULL, c->model->nets[i]};
+        rc = ct_net_each_param(c->model->nets[i], write_model_tensor, &ctx, err);
     }
     if (rc == CT_OK)
-        rc = ct_h5_write_string(file, "job", job_yaml, err);
+        rc = write_optimizers(optim_group, c->model, err);
+    state_counter counters[16];
+    ct_train_state state = *c->state;
+    size_t n = state_counters(&state, counters);
+    for (size_t i = 0; rc == CT_OK && i < n; i++)
+        rc = ct_h5_write_attr_int64(state_group, counters[i].name, *counters[i].value, err);
+    if (rc == CT_OK)
+        rc = ct_h5_write_attr_double(state_group, "epoch_seconds", state.epoch_seconds, err);
+    if (rc == CT_OK)
+        rc = ct_h5_write_string(state_group, "metrics", c->metrics_jsonl ? c->metrics_jsonl : "", err);
+    if (rc == CT_OK)
+        rc = write_metric_totals(state_group, c->metrics, err);
+    if (rc == CT_OK && c->family && c->family->n)
+        rc = ct_state_write(c->family, c->family_image, file, err);
+    if (rc == CT_OK)
+        rc = ct_h5_write_string(file, "job", c->job_yaml, err);
     if (state_group >= 0)
         H5Gclose(state_group);
     if (optim_group >= 0)
@@ -150,20 +198,19 @@ static void prune_checkpoints(const char *dir, unsigned keep)
     }
 }
 
-int ct_checkpoint_write(const char *run_dir, const ct_model_state *model, const ct_train_state *state,
-                        const char *job_yaml, const char *metrics, unsigned keep, char *path_out,
+int ct_checkpoint_write(const char *run_dir, const ct_checkpoint_contents *c, unsigned keep, char *path_out,
                         size_t path_size, ct_error *err)
 {
     char dir[4096], final_path[4200], tmp_path[4300], name[64];
     snprintf(dir, sizeof dir, "%s/checkpoints", run_dir);
     if (ct_mkdirs(dir, err) != CT_OK)
         return CT_ERR;
-    snprintf(name, sizeof name, "step-%lld.h5", (long long)state->step);
+    snprintf(name, sizeof name, "step-%lld.h5", (long long)c->state->step);
     snprintf(final_path, sizeof final_path, "%s/%s", dir, name);
     hid_t file = ct_h5_create_tmp(final_path, tmp_path, sizeof tmp_path, err);
     if (file < 0)
         return CT_ERR;
-    if (write_contents(file, model, state, job_yaml, metrics, err) != CT_OK) {
+    if (write_contents(file, c, err) != CT_OK) {
         ct_h5_discard_tmp(file, tmp_path);
         return ct_fail_context(err, "checkpoint %s", final_path);
     }
@@ -183,25 +230,65 @@ int ct_checkpoint_write(const char *run_dir, const ct_model_state *model, const 
 
 /* ---- reading ---------------------------------------------------------- */
 
-int ct_checkpoint_latest(const char *run_dir, char *path, size_t size, ct_error *err)
+/* The checkpoint a `latest` pointer file names, as a path beside it. */
+static int read_pointer(const char *pointer, char *path, size_t size, ct_error *err)
 {
-    char latest[4200];
-    snprintf(latest, sizeof latest, "%s/checkpoints/latest", run_dir);
-    struct stat st;
-    if (stat(run_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return ct_fail(err, "--resume %s: no such run directory", run_dir);
-    FILE *f = fopen(latest, "r");
+    FILE *f = fopen(pointer, "r");
     if (!f)
-        return ct_fail(err, "--resume %s: no checkpoint to resume from (%s: %s)", run_dir, latest, strerror(errno));
+        return ct_fail(err, "%s: no checkpoint pointer: %s", pointer, strerror(errno));
     char name[256] = "";
     char *line = fgets(name, sizeof name, f);
     fclose(f);
     if (!line)
-        return ct_fail(err, "%s: empty checkpoint pointer", latest);
+        return ct_fail(err, "%s: empty checkpoint pointer", pointer);
     name[strcspn(name, "\r\n")] = '\0';
     if (!name[0] || strchr(name, '/'))
-        return ct_fail(err, "%s: expected a checkpoint file name, found '%s'", latest, name);
-    snprintf(path, size, "%s/checkpoints/%s", run_dir, name);
+        return ct_fail(err, "%s: expected a checkpoint file name, found '%s'", pointer, name);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", pointer);
+    snprintf(path, size, "%s/%s", dirname(dir), name);
+    return CT_OK;
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int ct_checkpoint_latest(const char *run_dir, char *path, size_t size, ct_error *err)
+{
+    if (!is_dir(run_dir))
+        return ct_fail(err, "%s: no such run directory", run_dir);
+    char latest[4200];
+    snprintf(latest, sizeof latest, "%s/checkpoints/latest", run_dir);
+    if (!exists(latest))
+        return ct_fail(err, "%s: no checkpoint in this run directory (no %s)", run_dir, latest);
+    return read_pointer(latest, path, size, err);
+}
+
+int ct_checkpoint_resolve(const char *arg, char *path, size_t size, ct_error *err)
+{
+    char pointer[4200], base[4096];
+    if (!exists(arg))
+        return ct_fail(err, "%s: no such checkpoint, pointer or run directory", arg);
+    if (is_dir(arg)) {
+        snprintf(pointer, sizeof pointer, "%s/latest", arg);
+        if (exists(pointer)) /* a run's checkpoints/ directory */
+            return read_pointer(pointer, path, size, err);
+        return ct_checkpoint_latest(arg, path, size, err);
+    }
+    snprintf(base, sizeof base, "%s", arg);
+    if (strcmp(basename(base), "latest") == 0)
+        return read_pointer(arg, path, size, err);
+    if ((size_t)snprintf(path, size, "%s", arg) >= size)
+        return ct_fail(err, "%s: path too long", arg);
     return CT_OK;
 }
 
@@ -334,23 +421,56 @@ int ct_checkpoint_load_state(const ct_checkpoint *ckpt, ct_train_state *state, c
                                                                   : -1;
     if (group < 0)
         return ct_fail(err, "%s: no /state group", ckpt->path);
-    struct {
-        const char *name;
-        int64_t *value;
-    } counters[] = {{"step", &state->step},
-                    {"epoch", &state->epoch},
-                    {"batch_in_epoch", &state->batch_in_epoch},
-                    {"epoch_samples", &state->epoch_samples},
-                    {"world_size", &state->world_size}};
+    state_counter counters[16];
+    size_t n = state_counters(state, counters);
     int rc = CT_OK;
-    for (size_t i = 0; rc == CT_OK && i < sizeof counters / sizeof counters[0]; i++)
+    for (size_t i = 0; rc == CT_OK && i < n; i++)
         rc = ct_h5_attr_int64(group, counters[i].name, counters[i].value, err);
-    if (rc == CT_OK)
-        rc = ct_h5_attr_double(group, "epoch_loss_sum", &state->epoch_loss_sum, err);
     if (rc == CT_OK)
         rc = ct_h5_attr_double(group, "epoch_seconds", &state->epoch_seconds, err);
     if (rc != CT_OK)
-        ct_fail_context(err, "%s: /state", ckpt->path);
+        ct_fail_context(err, "%s: /state (a checkpoint of an older ctrain?)", ckpt->path);
     H5Gclose(group);
+    return rc;
+}
+
+int ct_checkpoint_load_metrics(const ct_checkpoint *ckpt, ct_metrics *m, ct_error *err)
+{
+    const char *name = "/state/metric_totals";
+    if (H5Lexists(ckpt->file, "state", H5P_DEFAULT) <= 0 || H5Lexists(ckpt->file, name, H5P_DEFAULT) <= 0)
+        return CT_OK; /* a run without metrics */
+    hid_t set = H5Dopen2(ckpt->file, name, H5P_DEFAULT);
+    if (set < 0)
+        return ct_fail(err, "%s: cannot open %s", ckpt->path, name);
+    char **names = NULL;
+    size_t count = 0;
+    int rc = ct_h5_attr_strings(set, "names", &names, &count, err);
+    double *totals = NULL;
+    if (rc == CT_OK) {
+        hid_t space = H5Dget_space(set);
+        hsize_t dims[2] = {0, 0};
+        if (H5Sget_simple_extent_ndims(space) != 2 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
+            dims[0] != 4 || dims[1] != count)
+            rc = ct_fail(err, "%s: %s: expected shape [4, %zu]", ckpt->path, name, count);
+        H5Sclose(space);
+    }
+    if (rc == CT_OK) {
+        totals = ct_malloc(sizeof(double) * 4 * (count ? count : 1));
+        if (H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, totals) < 0)
+            rc = ct_fail(err, "%s: cannot read %s", ckpt->path, name);
+    }
+    for (size_t i = 0; rc == CT_OK && i < count; i++) {
+        int id = ct_metrics_find(m, names[i]);
+        if (id < 0)
+            continue;
+        m->epoch.sum[id] = totals[i];
+        m->epoch.weight[id] = totals[count + i];
+        m->interval.sum[id] = totals[2 * count + i];
+        m->interval.weight[id] = totals[3 * count + i];
+    }
+    ct_free(totals);
+    if (names)
+        ct_h5_free_strings(names, count);
+    H5Dclose(set);
     return rc;
 }

@@ -115,15 +115,20 @@ ct_loss_type ct_model_loss(const ct_job *job)
     }
 }
 
-void ct_model_optim_config(const ct_job *job, ct_optim_config *cfg)
+const Ctrain__Optimizer *ct_model_optimizer(const ct_job *job, size_t index)
 {
-    const Ctrain__Optimizer *o = job->optimizer;
+    const Ctrain__Model *m = job->model;
+    if (index < m->n_networks && m->networks[index]->optimizer)
+        return m->networks[index]->optimizer;
+    return job->optimizer;
+}
+
+void ct_model_optim_config(const Ctrain__Optimizer *o, ct_optim_config *cfg)
+{
     memset(cfg, 0, sizeof *cfg);
     cfg->type = o->type == CTRAIN__OPTIMIZER_TYPE__ADAM      ? CT_OPTIM_ADAM
                 : o->type == CTRAIN__OPTIMIZER_TYPE__RMSPROP ? CT_OPTIM_RMSPROP
                                                              : CT_OPTIM_SGD;
-    cfg->alpha = o->alpha;
-    cfg->centered = o->centered;
     cfg->lr = o->lr;
     cfg->weight_decay = o->weight_decay;
     cfg->momentum = o->momentum;
@@ -132,20 +137,21 @@ void ct_model_optim_config(const ct_job *job, ct_optim_config *cfg)
     cfg->beta1 = o->beta1;
     cfg->beta2 = o->beta2;
     cfg->eps = o->eps;
+    cfg->alpha = o->alpha;
+    cfg->centered = o->centered;
 }
 
-void ct_model_lr_schedule(const ct_job *job, int64_t batches_per_epoch, ct_lr_schedule *schedule)
+void ct_model_lr_schedule(const Ctrain__Optimizer *o, uint32_t epochs, int64_t steps_per_epoch,
+                          ct_lr_schedule *schedule)
 {
-    const Ctrain__Optimizer *o = job->optimizer;
     /* The run's length is its epochs: max_steps only stops it early, so a
      * run cut short and resumed follows the same rates as one that is not. */
-    int64_t total = (int64_t)job->train->epochs * batches_per_epoch;
     schedule->type = o->lr_schedule == CTRAIN__LR_SCHEDULE__COSINE ? CT_LR_COSINE
                      : o->lr_schedule == CTRAIN__LR_SCHEDULE__STEP ? CT_LR_STEP
                                                                    : CT_LR_CONSTANT;
     schedule->base_lr = o->lr;
     schedule->min_lr = o->lr_min;
-    schedule->total_steps = total;
-    schedule->step_every = (int64_t)o->lr_step_epochs * batches_per_epoch;
+    schedule->total_steps = (int64_t)epochs * steps_per_epoch;
+    schedule->step_every = (int64_t)o->lr_step_epochs * steps_per_epoch;
     schedule->gamma = o->lr_gamma;
 }

@@ -8,7 +8,7 @@
 #include "comm/reduce.h"
 #include "engine/alloc.h"
 
-static int load_on_root(ct_run *run, const char *path, bool resume, ct_error *err)
+static int load_on_root(ct_run *run, const char *path, bool resume, ct_state_image *family, ct_error *err)
 {
     ct_checkpoint ckpt;
     int rc = ct_checkpoint_open(&ckpt, path, err);
@@ -20,10 +20,14 @@ static int load_on_root(ct_run *run, const char *path, bool resume, ct_error *er
     if (rc == CT_OK && resume)
         rc = ct_checkpoint_load_state(&ckpt, &run->state, err);
     if (rc == CT_OK && resume) {
-        ct_free(run->metrics);
-        run->metrics = NULL;
-        rc = ct_checkpoint_read_text(&ckpt, "/state/metrics", &run->metrics, err);
+        ct_free(run->metrics_jsonl);
+        run->metrics_jsonl = NULL;
+        rc = ct_checkpoint_read_text(&ckpt, "/state/metrics", &run->metrics_jsonl, err);
     }
+    if (rc == CT_OK && resume)
+        rc = ct_checkpoint_load_metrics(&ckpt, &run->metrics, err);
+    if (rc == CT_OK && resume)
+        rc = ct_state_read(&run->family_state_table, ckpt.file, path, run->world->size, family, err);
     ct_checkpoint_close(&ckpt);
     return rc;
 }
@@ -39,9 +43,12 @@ static int broadcast_optim(const ct_world *world, ct_optim *optim, ct_error *err
 
 int ct_restore(ct_run *run, const char *path, bool resume, ct_error *err)
 {
-    int rc = run->world->rank == 0 ? load_on_root(run, path, resume, err) : CT_OK;
-    if (ct_agree(run->world, rc, err) != CT_OK)
+    ct_state_image family = {0};
+    int rc = run->world->rank == 0 ? load_on_root(run, path, resume, &family, err) : CT_OK;
+    if (ct_agree(run->world, rc, err) != CT_OK) {
+        ct_state_image_free(&family);
         return CT_ERR;
+    }
     for (int i = 0; rc == CT_OK && i < run->model.nnets; i++) {
         ct_net *net = run->model.nets[i];
         rc = ct_broadcast_floats(run->world, net->params, net->nparams, err);
@@ -52,8 +59,16 @@ int ct_restore(ct_run *run, const char *path, bool resume, ct_error *err)
         if (rc == CT_OK && resume && run->model.optims[i])
             rc = broadcast_optim(run->world, run->model.optims[i], err);
     }
-    if (rc == CT_OK && resume)
+    if (rc == CT_OK && resume) {
         rc = ct_broadcast_bytes(run->world, &run->state, sizeof run->state, 0, err);
+        if (rc == CT_OK)
+            rc = ct_broadcast_bytes(run->world, &run->metrics.epoch, sizeof run->metrics.epoch, 0, err);
+        if (rc == CT_OK)
+            rc = ct_broadcast_bytes(run->world, &run->metrics.interval, sizeof run->metrics.interval, 0, err);
+        if (rc == CT_OK)
+            rc = ct_state_scatter(&run->family_state_table, run->world, &family, err);
+    }
+    ct_state_image_free(&family);
     return rc;
 }
 
@@ -95,13 +110,16 @@ static void replace_string(char **field, const char *default_value, const char *
 int ct_restore_for_eval(ct_run *run, const ct_restore_source *src, const ct_family *family, char *origin,
                         size_t size, ct_error *err)
 {
-    int rc;
+    char checkpoint[4300];
+    int rc = ct_agree(run->world, ct_checkpoint_resolve(src->checkpoint, checkpoint, sizeof checkpoint, err), err);
+    if (rc != CT_OK)
+        return CT_ERR;
     if (src->job) {
         snprintf(origin, size, "%s", src->job);
         rc = ct_agree(run->world, ct_job_load(src->job, NULL, 0, &run->job, err), err);
     } else {
-        snprintf(origin, size, "%s:/job", src->checkpoint);
-        rc = load_checkpoint_job(run, src->checkpoint, origin, err);
+        snprintf(origin, size, "%s:/job", checkpoint);
+        rc = load_checkpoint_job(run, checkpoint, origin, err);
     }
     run->job_origin = origin;
     if (rc != CT_OK)
@@ -112,12 +130,15 @@ int ct_restore_for_eval(ct_run *run, const ct_restore_source *src, const ct_fami
     if (src->split)
         replace_string(&run->job->data->test_split, ctrain__data__test_split__default_value, src->split);
     ct_runtime_set_blas_threads(run->world, NULL);
+    ct_runtime_set_memory_budget(run->world);
     run->eval_only = true;
-    const ct_family *found = ct_family_for(run->job);
+    const ct_family *found;
+    if (ct_family_for(run->job, &found, err) != CT_OK)
+        return ct_fail_context(err, "%s", origin);
     if (family && found != family)
         return ct_fail(err, "%s: model.family is %s; expected %s", origin, found->name, family->name);
     run->family = found;
     if (run->family->setup(run, err) != CT_OK)
         return CT_ERR;
-    return ct_restore(run, src->checkpoint, false, err);
+    return ct_restore(run, checkpoint, false, err);
 }

@@ -9,22 +9,24 @@
 
 /* Loads the networks' tensors from path (any HDF5 file with /model/<name>
  * datasets, e.g. a PyTorch state_dict export). With `resume`, also the
- * optimizers' state, the training position and the metrics so far.
+ * optimizers' state, the training position, the metrics so far and the
+ * family's own state (run->state.world_size then says who wrote it).
  * Collective; errors name the file and tensor. */
 int ct_restore(ct_run *run, const char *path, bool resume, ct_error *err);
 
 /* What a command that uses a trained model (eval, reconstruct, embed,
  * search) starts from. */
 typedef struct ct_restore_source {
-    const char *checkpoint; /* CKPT.h5 */
+    const char *checkpoint; /* a checkpoint file, a `latest` pointer or a run directory */
     const char *job;        /* a job file to use instead of the checkpoint's
                                /job (for a PyTorch state_dict export), or NULL */
     const char *data;       /* replaces data.path, or NULL */
     const char *split;      /* replaces data.test_split, or NULL */
 } ct_restore_source;
 
-/* Sets run up to evaluate a trained model: loads the job (the checkpoint's,
- * read by rank 0 and broadcast, or src->job), applies src->data and
+/* Sets run up to evaluate a trained model: finds the checkpoint
+ * (ct_checkpoint_resolve), loads the job (the checkpoint's, read by rank 0
+ * and broadcast, or src->job), applies src->data and
  * src->split, checks that its family is `family` (any when NULL), runs the
  * family's setup with run->eval_only (which reads the evaluation split) and
  * loads the networks' tensors from the checkpoint. origin[size] receives

@@ -137,14 +137,15 @@ def case_nan_in_data():
 
 def case_loss_overflow():
     """A resumed run that meets a non-finite loss stops on every rank and
-    leaves the checkpoint it resumed from intact."""
+    leaves the checkpoints it resumed from intact (job.yaml takes the new
+    overrides and TensorBoard a new events file, by design)."""
     images = np.full((4000, 28, 28), 3e38, dtype=np.float32)  # as many rows as the resumed run's data
     path = h5_file("huge.h5", images, good_labels(4000))
     rd = existing_run()
     # The job's tanh would saturate the overflow into finite logits: use relu.
     return (["train", "--resume", rd, "--set", f"data.path={path}", "--set", "train.max_steps=0",
              "--set", "model.networks.0.layers.3=relu"],
-            [r"non-finite loss", r"step 4"], rd)
+            [r"non-finite train_loss", r"step 4"], os.path.join(rd, "checkpoints"))
 
 
 def case_resume_no_checkpoint():

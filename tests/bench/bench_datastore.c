@@ -38,16 +38,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_datastore: %s\n", err.msg);
         ct_world_abort(&world, 1);
     }
-    int64_t *perm = CT_ALLOC_ARRAY(int64_t, shard.total_rows);
+    ct_shuffle order;
     int64_t per_epoch = shard.total_rows / batch;
     MPI_Barrier(world.comm);
     t0 = now();
     for (int64_t b = 0; b < batches; b++) {
         int64_t k = b % per_epoch;
         if (k == 0)
-            ct_permutation(perm, shard.total_rows, 1, b / per_epoch);
+            ct_shuffle_init(&order, shard.total_rows, 1, b / per_epoch);
         const ct_batch *got;
-        if (ct_datastore_start(&ds, perm, k * batch, (k + 1) * batch, &err) != CT_OK ||
+        if (ct_datastore_start(&ds, &order, k * batch, (k + 1) * batch, &err) != CT_OK ||
             ct_datastore_finish(&ds, &got, &err) != CT_OK) {
             fprintf(stderr, "bench_datastore: %s\n", err.msg);
             ct_world_abort(&world, 1);
@@ -60,7 +60,6 @@ int main(int argc, char **argv)
                "%.0f batches/s, %.0f samples/s\n",
                world.size, t_read, (double)shard.nrows / t_read, (long long)batches, (long long)batch,
                (double)batches / dt, (double)(batches * batch) / dt);
-    ct_free(perm);
     ct_datastore_free(&ds);
     ct_shard_free(&shard);
     ct_world_finalize(&world);

@@ -198,10 +198,12 @@ def cleanup(d):
     shutil.rmtree(d, ignore_errors=True)
 
 
-def metrics(run_dir):
+def metrics(run_dir, kind="epoch"):
+    """The records of RUN_DIR/metrics.jsonl of one type ("epoch" or "step")."""
     import json
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        records = [json.loads(line) for line in f if line.strip()]
+    return [r for r in records if r.get("type", "epoch") == kind]
 
 
 def parse_eval(out):

@@ -12,6 +12,7 @@ holding several), each with "wall_time" (float seconds) and "step" (int):
     {"file_version": "brain.Event:2"}                 the first event of a file
     {"tag": str, "value": float}                      a scalar (a float32, widened exactly)
     {"tag": str, "image": {"height": int, "width": int, "colorspace": int, "png": bytes}}
+    {"session_log": 1}                                a restart (SessionLog START) at step
 
 Command line:
     tfevents.py EVENTS_FILE                 prints the events, one JSON object a line
@@ -132,6 +133,8 @@ def read_events(path):
                         "png": image.encoded_image_string}))
                 else:
                     raise ValueError(f"{path}: event {index}: value {value.tag!r} holds {kind}")
+        elif what == "session_log":
+            events.append(dict(head, session_log=event.session_log.status))
         else:
             raise ValueError(f"{path}: event {index} holds {what}")
     return events
