@@ -11,7 +11,7 @@ typedef struct help_topic {
 
 static const help_topic topics[] = {
     {"train",
-     "usage: ctrain train JOB.yaml [--set PATH=VALUE]... [--run-dir DIR] [--init-from CKPT.h5]\n"
+     "usage: ctrain train JOB.yaml [--set PATH=VALUE]... [--run-dir DIR] [--init-from CKPT]\n"
      "       ctrain train [JOB.yaml] --resume RUN_DIR [--set PATH=VALUE]...\n"
      "\n"
      "Trains the job's model. Run it as is (one process), under mpirun -np N, or under srun.\n"
@@ -19,17 +19,24 @@ static const help_topic topics[] = {
      "  --run-dir DIR      where to write job.yaml, metrics.jsonl and checkpoints/\n"
      "                     (default: <output.runs_dir>/<name>-<date>-<time>)\n"
      "  --resume RUN_DIR   continue from RUN_DIR/checkpoints/latest (job from RUN_DIR/job.yaml\n"
-     "                     unless JOB.yaml is given); bitwise identical at the same world size\n"
-     "  --init-from FILE   start from the /model/<name> tensors of a checkpoint or of a\n"
-     "                     PyTorch state_dict exported to HDF5\n"},
-    {"eval",
-     "usage: ctrain eval CKPT.h5 [--data FILE.h5] [--split NAME] [--json]\n"
+     "                     unless JOB.yaml is given, with --set overrides kept there for the\n"
+     "                     next resume); bitwise identical at the same world size; the seed,\n"
+     "                     batch size and training data must stay as they were\n"
+     "  --init-from CKPT   start from the /model/<name> tensors of a checkpoint (a file, a run's\n"
+     "                     `latest` pointer or its directory) or of a PyTorch state_dict\n"
+     "                     exported to HDF5, with a fresh optimizer\n"
      "\n"
-     "Evaluates a checkpoint with the job stored in it, on the job's test split or --split,\n"
-     "of the job's data file or --data. Every sample counts once at any rank count.\n"
+     "The run directory gets job.yaml, metrics.jsonl (epoch and step records), tensorboard/\n"
+     "(TensorBoard events), checkpoints/ and the family's pictures.\n"},
+    {"eval",
+     "usage: ctrain eval CKPT [--data FILE.h5] [--split NAME] [--json]\n"
+     "\n"
+     "Evaluates a checkpoint (a file, a run's `latest` pointer or its directory) with the job\n"
+     "stored in it, on the job's test split or --split, of the job's data file or --data.\n"
+     "Every sample counts once at any rank count.\n"
      "Prints: loss=... accuracy=... samples=... split=... (no accuracy for an autoencoder)\n"},
     {"reconstruct",
-     "usage: ctrain reconstruct CKPT.h5 --out FILE.png [--n 16] [--noise] [--data FILE.h5]\n"
+     "usage: ctrain reconstruct CKPT --out FILE.png [--n 16] [--noise] [--data FILE.h5]\n"
      "                          [--split NAME] [--job JOB.yaml]\n"
      "\n"
      "Draws the first n samples of the split (default: the job's test split) of an\n"
@@ -41,7 +48,7 @@ static const help_topic topics[] = {
      "  --job JOB.yaml    the model of this job instead of the checkpoint's (a PyTorch\n"
      "                    state_dict exported to /model/<name> datasets has no job)\n"},
     {"embed",
-     "usage: ctrain embed CKPT.h5 --out FILE.h5 [--png FILE.png] [--data FILE.h5] [--split NAME]\n"
+     "usage: ctrain embed CKPT --out FILE.h5 [--png FILE.png] [--data FILE.h5] [--split NAME]\n"
      "                    [--job JOB.yaml]\n"
      "\n"
      "Writes the latent codes of every sample of the split, /latents [N, latent_size]\n"
@@ -49,7 +56,7 @@ static const help_topic topics[] = {
      "plane coloured by class: the codes themselves when latent_size is 2, else their\n"
      "first two principal components. Runs as one process.\n"},
     {"search",
-     "usage: ctrain search CKPT.h5 --query ROW --out FILE.png [--k 8] [--all] [--data FILE.h5]\n"
+     "usage: ctrain search CKPT --query ROW --out FILE.png [--k 8] [--all] [--data FILE.h5]\n"
      "                     [--split NAME] [--job JOB.yaml]\n"
      "\n"
      "Image search in latent space: the k samples of the split whose codes are nearest\n"
@@ -87,10 +94,10 @@ static void overview(void)
          "\n"
          "commands:\n"
          "  train JOB.yaml        train a model (single process, mpirun or srun)\n"
-         "  eval CKPT.h5          evaluate a checkpoint\n"
-         "  reconstruct CKPT.h5   draw an autoencoder's reconstructions (PNG)\n"
-         "  embed CKPT.h5         write an autoencoder's latent codes (HDF5, PNG scatter)\n"
-         "  search CKPT.h5        nearest neighbours in an autoencoder's latent space\n"
+         "  eval CKPT             evaluate a checkpoint\n"
+         "  reconstruct CKPT      draw an autoencoder's reconstructions (PNG)\n"
+         "  embed CKPT            write an autoencoder's latent codes (HDF5, PNG scatter)\n"
+         "  search CKPT           nearest neighbours in an autoencoder's latent space\n"
          "  plot RUN_DIR...       draw runs' training curves from metrics.jsonl (PNG)\n"
          "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
          "  job check JOB.yaml    validate a job and print it resolved\n"

@@ -384,9 +384,12 @@ static void print_summary(const ct_run *run, const loop_clock *clock, const ct_e
     if (run->world->rank != 0)
         return;
     printf("done: %lld epochs, %lld steps, %.1f s", (long long)s->epoch, (long long)s->step, seconds);
+    const char *separator = ",";
     for (int id = 0; id < m->n; id++)
-        if ((m->defs[id].flags & CT_METRIC_SUMMARY) && ct_metrics_has(m, &clock->last_epoch, id))
-            printf(" %s %.4f", m->defs[id].name, ct_metrics_total(m, &clock->last_epoch, id));
+        if ((m->defs[id].flags & CT_METRIC_SUMMARY) && ct_metrics_has(m, &clock->last_epoch, id)) {
+            printf("%s %s %.4f", separator, m->defs[id].name, ct_metrics_total(m, &clock->last_epoch, id));
+            separator = "";
+        }
     if (eval->n)
         printf(" (%lld samples)", (long long)eval->samples);
     printf(", run directory %s\n", run->run_dir);
