@@ -152,7 +152,11 @@ static int train(ct_run *run, const train_args *a, ct_error *err)
      * directory behind. */
     if (run->family->setup(run, err) != CT_OK)
         return CT_ERR;
+    if (ct_agree(run->world, ct_train_check(run, err), err) != CT_OK)
+        return CT_ERR;
     if ((a->resume || a->init_from) && restore(run, a, checkpoint, sizeof checkpoint, err) != CT_OK)
+        return CT_ERR;
+    if (ct_agree(run->world, ct_train_check_resumed(run, err), err) != CT_OK)
         return CT_ERR;
     if (choose_run_dir(run, a, err) != CT_OK)
         return CT_ERR;

@@ -312,13 +312,11 @@ static int check_resumed(const ct_run *run, ct_error *err)
     return CT_OK;
 }
 
-/* What the loop needs before the first step: an epoch that has steps, a
- * batch norm that sees more than one sample, a resumed position that still
- * makes sense, the learning-rate schedules and the clipping metrics. */
-static int prepare(ct_run *run, ct_error *err)
+int ct_train_check(ct_run *run, ct_error *err)
 {
     const Ctrain__Train *t = run->job->train;
     ct_source *src = &run->source;
+    src->world = run->world; /* the split over the ranks, before ct_source_open */
     int64_t steps = ct_source_steps_per_epoch(src);
     if (steps < 1) {
         if (src->kind == CT_SOURCE_NONE)
@@ -335,35 +333,31 @@ static int prepare(ct_run *run, ct_error *err)
             need = ct_net_min_train_batch(run->model.nets[i]);
             who = run->model.names[i];
         }
-    if (ct_source_min_local(src) < need)
-        return ct_fail(err, "%s: network %s has batch normalisation over one value per channel, which needs %lld "
-                            "samples per rank in training (PyTorch refuses fewer too), but with train.batch_size "
-                            "%lld over %d ranks some step gives a rank %lld (the last batch of an epoch has %lld "
-                            "of the %lld rows): set train.drop_last: true, or a batch size that leaves every rank "
-                            "at least %lld",
-                       run->job_origin, who, (long long)need, (long long)t->batch_size, run->world->size,
-                       (long long)ct_source_min_local(src), (long long)ct_source_step_size(src, steps - 1),
-                       (long long)ct_source_rows(src), (long long)need);
-    ct_train_state *s = &run->state;
-    bool resumed = s->step > 0 || s->epoch > 0;
-    if (resumed && check_resumed(run, err) != CT_OK)
-        return CT_ERR;
-    if (s->batch_in_epoch > steps)
-        return ct_fail(err, "%s: the checkpoint's position (epoch %lld, step %lld) lies beyond the %lld steps of an "
-                            "epoch", run->job_origin, (long long)s->epoch + 1, (long long)s->batch_in_epoch,
-                       (long long)steps);
-    s->seed = (int64_t)run->job->seed;
-    s->batch_size = t->batch_size;
-    s->train_rows = ct_source_rows(src);
-    s->steps_per_epoch = steps;
-    s->world_size = run->world->size;
+    if (ct_source_min_local(src) < need) {
+        /* A full batch's parts hold floor or ceil of batch/world samples. */
+        int world = run->world->size;
+        int64_t full = ct_source_step_size(src, 0), full_min = full >= world ? full / world : 1;
+        char what[sizeof err->msg];
+        snprintf(what, sizeof what, "%s: network %s has batch normalisation over one value per channel, which "
+                 "needs %lld samples per rank in training (PyTorch refuses fewer too)", run->job_origin, who,
+                 (long long)need);
+        if (full_min < need)
+            return ct_fail(err, "%s, but train.batch_size %lld over %d ranks gives a rank %lld at every step: set "
+                                "a batch size of at least %lld (%lld per rank)",
+                           what, (long long)t->batch_size, world, (long long)full_min, (long long)(need * world),
+                           (long long)need);
+        return ct_fail(err, "%s, but the last batch of an epoch (%lld of the %lld rows) gives a rank %lld: set "
+                            "train.drop_last: true, or a batch size that leaves every rank at least %lld of it",
+                       what, (long long)ct_source_step_size(src, steps - 1), (long long)ct_source_rows(src),
+                       (long long)ct_source_min_local(src), (long long)need);
+    }
+    /* The clipping metrics are declared before a resumed run's metric
+     * totals are loaded, so that their sums over the epoch and the log
+     * interval carry on. */
     ct_model_state *m = &run->model;
     int clipped = 0;
-    for (int i = 0; i < m->nnets; i++) {
-        if (m->optims[i])
-            ct_model_lr_schedule(m->sections[i], t->epochs, steps, &m->schedules[i]);
+    for (int i = 0; i < m->nnets; i++)
         clipped += m->optims[i] && m->clip_norm[i] > 0;
-    }
     for (int i = 0; i < m->nnets; i++) {
         if (!m->optims[i] || m->clip_norm[i] <= 0)
             continue;
@@ -374,6 +368,40 @@ static int prepare(ct_run *run, ct_error *err)
             return CT_ERR;
     }
     return CT_OK;
+}
+
+int ct_train_check_resumed(const ct_run *run, ct_error *err)
+{
+    const ct_train_state *s = &run->state;
+    int64_t steps = ct_source_steps_per_epoch(&run->source);
+    bool resumed = s->step > 0 || s->epoch > 0;
+    if (resumed && check_resumed(run, err) != CT_OK)
+        return CT_ERR;
+    if (s->batch_in_epoch > steps)
+        return ct_fail(err, "%s: the checkpoint's position (epoch %lld, step %lld) lies beyond the %lld steps of an "
+                            "epoch", run->job_origin, (long long)s->epoch + 1, (long long)s->batch_in_epoch,
+                       (long long)steps);
+    return CT_OK;
+}
+
+/* What the loop needs before the first step, once ct_train_check and
+ * ct_train_check_resumed have passed: the position's bookkeeping and the
+ * learning-rate schedules. */
+static void prepare(ct_run *run)
+{
+    const Ctrain__Train *t = run->job->train;
+    ct_source *src = &run->source;
+    int64_t steps = ct_source_steps_per_epoch(src);
+    ct_train_state *s = &run->state;
+    s->seed = (int64_t)run->job->seed;
+    s->batch_size = t->batch_size;
+    s->train_rows = ct_source_rows(src);
+    s->steps_per_epoch = steps;
+    s->world_size = run->world->size;
+    ct_model_state *m = &run->model;
+    for (int i = 0; i < m->nnets; i++)
+        if (m->optims[i])
+            ct_model_lr_schedule(m->sections[i], t->epochs, steps, &m->schedules[i]);
 }
 
 static void print_summary(const ct_run *run, const loop_clock *clock, const ct_eval_result *eval, double seconds)
@@ -400,8 +428,7 @@ int ct_train_loop(ct_run *run, ct_error *err)
 {
     const Ctrain__Train *t = run->job->train;
     ct_train_state *s = &run->state;
-    if (ct_agree(run->world, prepare(run, err), err) != CT_OK)
-        return CT_ERR;
+    prepare(run);
     if (ct_agree(run->world, ct_source_open(&run->source, run->world, err), err) != CT_OK)
         return CT_ERR;
     loop_clock clock = {0};

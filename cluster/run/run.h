@@ -94,6 +94,18 @@ void ct_run_free(ct_run *run);
  * has no trainer for it (families/registry.c). */
 int ct_family_for(const ct_job *job, const ct_family **family, ct_error *err);
 
+/* Checks what the job asks of training before anything is written: an
+ * epoch that has steps, batch norm that sees at least 2 samples per rank
+ * at every step (at this world size); declares the clipping metrics (before
+ * a resumed run's metric totals are loaded). After the family's setup, before
+ * any restore. */
+int ct_train_check(ct_run *run, ct_error *err);
+
+/* Checks that a restored position can be continued: a resumed run keeps
+ * its seed, batch size and training data, and its position lies within an
+ * epoch. After the restore, before the run directory is written. */
+int ct_train_check_resumed(const ct_run *run, ct_error *err);
+
 /* Runs the epochs from run->state to the job's end (or max_steps),
  * checkpointing and reporting as the job says. Collective. */
 int ct_train_loop(ct_run *run, ct_error *err);

@@ -12,8 +12,8 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mpi"))
-from ctrain_test import (AE_JOB, CONV_AE_JOB, MLP_JOB, SMALL, check, cleanup, fail, latest_checkpoint,  # noqa: E402
-                         run, tempdir, write_ae_job, write_job)
+from ctrain_test import (AE_JOB, CONV_AE_JOB, MLP_JOB, SMALL, check, cleanup, data_slice, fail,  # noqa: E402
+                         latest_checkpoint, run, tempdir, write_ae_job, write_bn_job, write_job)
 
 D = tempdir()
 
@@ -208,6 +208,77 @@ def case_reconstruct_other_architecture():
     other = write_ae_job(D, name="ae8", latent=8)
     return (["reconstruct", latest_checkpoint(rd), "--job", other, "--out", os.path.join(D, "r.png")],
             [r"step-3\.h5", r"encoder\.2\.weight", r"\[16, 128\]", r"\[8, 128\]"], rd)
+
+
+def case_init_from_missing():
+    """Each --init-from case runs in D without --run-dir: a run directory would appear in D/runs."""
+    return ["train", job_with(), "--init-from", os.path.join(D, "absent.h5")], [r"--init-from", r"absent\.h5",
+                                                                                 r"no such"]
+
+
+def case_init_from_not_hdf5():
+    path = os.path.join(D, "weights.h5")
+    with open(path, "w") as f:
+        f.write("0.weight 0.1 0.2 0.3\n" * 50)
+    return ["train", job_with(), "--init-from", path], [r"weights\.h5", r"not an HDF5 file"]
+
+
+def case_init_from_wrong_shape():
+    """A state_dict of a 784-32 first layer for the job's 784-64 one."""
+    path = os.path.join(D, "narrow.h5")
+    with h5py.File(path, "w") as f:
+        f.create_dataset("model/0.weight", data=np.zeros((32, 784), np.float32))
+        f.create_dataset("model/0.bias", data=np.zeros(32, np.float32))
+    return ["train", job_with(), "--init-from", path], [r"narrow\.h5", r"0\.weight", r"\[32, 784\]",
+                                                         r"\[64, 784\]"]
+
+
+def case_out_features_huge():
+    """A layer of 2e9 x 784 weights: refused before any allocation, naming the layer and the bytes."""
+    return (["train", job_with(), "--set", "model.networks.0.layers.0.linear.out_features=2000000000"],
+            [r"layer 0 \(linear\)", r"needs [0-9.]+ [KMGTPE]iB", r"[0-9.]+ [KMGTPE]?i?B are available"])
+
+
+def case_rows_huge():
+    """A file that declares 2^40 rows (chunked, so it is tiny on disk)."""
+    path = os.path.join(D, "rows.h5")
+    with h5py.File(path, "w") as f:
+        for split in ("train", "test"):
+            f.create_dataset(f"{split}/images", shape=(2**40, 28, 28), dtype="u1", chunks=(1, 28, 28))
+            f.create_dataset(f"{split}/labels", shape=(2**40,), dtype="u1", chunks=(1,))
+    return ["train", job_with(data=path)], [r"rows\.h5", r"/train/images", r"needs [0-9.]+ [KMGTPE]iB",
+                                            r"available"]
+
+
+def case_batchnorm_one_sample():
+    """Batch norm over 32 features with batch 3 at 2 ranks (parts 1 and 2); drop_last does not help."""
+    return (["train", write_bn_job(D, batch=3, drop_last=True)],
+            [r"bn\.yaml", r"batch normalisation", r"needs 2 samples per rank", r"train\.batch_size 3 over 2 ranks",
+             r"gives a rank 1\b", r"at least 4"])
+
+
+def case_batchnorm_last_batch():
+    """4001 rows in batches of 100: the last batch of one row leaves a rank one sample (or none)."""
+    return (["train", write_bn_job(D, data=data_slice(D, 4001, 100), batch=100)],
+            [r"bn\.yaml", r"batch normalisation", r"last batch", r"1 of the 4001 rows", r"train\.drop_last"])
+
+
+def case_resume_changed_batch():
+    rd = existing_run()
+    return (["train", "--resume", rd, "--set", "train.batch_size=50"],
+            [r"train\.batch_size 100", r"this run has 50", r"--init-from"], rd)
+
+
+def case_resume_changed_seed():
+    rd = existing_run()
+    return ["train", "--resume", rd, "--set", "seed=8"], [r"job\.yaml", r"seed 7", r"this run has 8"], rd
+
+
+def case_resume_changed_data():
+    rd = existing_run()
+    path = data_slice(D, 3000, 100)
+    return (["train", "--resume", rd, "--set", f"data.path={path}"],
+            [r"rows of the training data 4000", r"this run has 3000"], rd)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

@@ -15,6 +15,9 @@ CTRAIN = os.environ["CTRAIN"]
 MPIEXEC = os.environ.get("MPIEXEC", "mpirun")
 DATA_DIR = os.environ["CT_TEST_DATA"]
 SMALL = os.path.join(DATA_DIR, "fashion-small.h5")
+FULL = os.path.join(DATA_DIR, "fashion.h5")  # all of Fashion-MNIST, as `ctrain data import` wrote it
+# tests/output/tfevents.py, the independent TensorBoard reader: `import tfevents` after this module.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "output"))
 
 
 def fail(msg):
@@ -198,15 +201,128 @@ def cleanup(d):
     shutil.rmtree(d, ignore_errors=True)
 
 
-def metrics(run_dir, kind="epoch"):
-    """The records of RUN_DIR/metrics.jsonl of one type ("epoch" or "step")."""
+def records(run_dir):
+    """Every record of RUN_DIR/metrics.jsonl, in order."""
     import json
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    return [r for r in records if r.get("type", "epoch") == kind]
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def metrics(run_dir, kind="epoch"):
+    """The records of RUN_DIR/metrics.jsonl of one type ("epoch" or "step")."""
+    return [r for r in records(run_dir) if r.get("type", "epoch") == kind]
 
 
 def parse_eval(out):
     m = re.search(r"loss=([0-9.eE+-]+) accuracy=([0-9.eE+-]+) samples=(\d+)", out)
     check(m is not None, f"no 'loss=... accuracy=...' line in: {out!r}")
     return float(m.group(1)), float(m.group(2)), int(m.group(3))
+
+
+def job_yaml(run_dir):
+    """RUN_DIR/job.yaml (the resolved job a resume starts from), parsed."""
+    import yaml
+    with open(os.path.join(run_dir, "job.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+def data_slice(directory, n_train, n_test=1000, name=None):
+    """An HDF5 file of the first n_train training and n_test test rows of the
+    imported Fashion-MNIST (n_train up to 60000), with the same attributes."""
+    path = os.path.join(directory, name or f"fashion-{n_train}.h5")
+    with h5py.File(FULL, "r") as src, h5py.File(path, "w") as dst:
+        for split, n in (("train", n_train), ("test", n_test)):
+            for dataset in ("images", "labels"):
+                d = src[split][dataset]
+                new = dst.create_dataset(f"{split}/{dataset}", data=d[:n])
+                for k, v in d.attrs.items():
+                    new.attrs[k] = v
+    return path
+
+
+BN_JOB = """\
+name: {name}
+seed: {seed}
+data:
+  path: {data}
+model:
+  family: classifier
+  loss: cross_entropy
+  networks:
+    - layers:
+        - flatten
+        - linear: {{out_features: 32}}
+        - batch_norm1d: {{}}
+        - relu
+        - linear: {{out_features: 10}}
+optimizer: {{type: sgd, lr: {lr}, momentum: 0.9}}
+train: {{epochs: {epochs}, batch_size: {batch}, drop_last: {drop_last}, eval_batch_size: 500}}
+checkpoint: {{every_epoch: true, keep: 0}}
+output: {{progress: lines}}
+"""
+
+
+def write_bn_job(directory, name="bn", seed=7, data=SMALL, lr=0.05, epochs=1, batch=100, drop_last=False):
+    """A classifier with batch norm over 32 features (tensors 2.running_mean, 2.num_batches_tracked, ...),
+    which needs 2 samples per rank in training."""
+    return write_job(directory, name=name, text=BN_JOB.format(
+        name=name, seed=seed, data=data, lr=lr, epochs=epochs, batch=batch, drop_last=str(drop_last).lower()))
+
+
+def tensorboard_events(run_dir):
+    """The events of every file in RUN_DIR/tensorboard, decoded by the
+    independent reader tests/output/tfevents.py: a list of (path, events),
+    in the order the files were started (their file_version's wall time)."""
+    from tfevents import events_files, read_events
+    files = [(path, read_events(path)) for path in events_files(os.path.join(run_dir, "tensorboard"))]
+    for path, events in files:
+        check(events and events[0].get("file_version") == "brain.Event:2",
+              f"{path}: the first event is not file_version brain.Event:2: {events[:1]}")
+    return sorted(files, key=lambda f: f[1][0]["wall_time"])
+
+
+# Keys of a metrics.jsonl record that are not metrics (TensorBoard has no scalar for them).
+RECORD_KEYS = ("type", "epoch", "step", "seconds")
+
+
+def record_scalars(recs):
+    """The TensorBoard scalars that metrics.jsonl records stand for, in order,
+    as tfevents.check_events expects them: {"tag": "<type>/<name>", "step",
+    "value"} for every metric of every record."""
+    out = []
+    for r in recs:
+        for key, value in r.items():
+            if key in RECORD_KEYS:
+                continue
+            check(isinstance(value, (int, float)), f"record at step {r['step']}: {key} is {value!r}")
+            out.append({"tag": f"{r['type']}/{key}", "step": r["step"], "value": value})
+    return out
+
+
+def png_check(data, what="PNG"):
+    """Checks that bytes are a whole, valid PNG (signature, chunk CRCs, IHDR
+    first, IEND last, image data of the declared size once inflated);
+    returns (width, height, colour type)."""
+    import struct
+    import zlib
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", f"{what}: no PNG signature")
+    at, chunks, idat = 8, [], b""
+    while at < len(data):
+        check(len(data) - at >= 12, f"{what}: chunk at byte {at} is cut")
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        check(len(body) == length and len(data) >= at + 12 + length, f"{what}: chunk {kind!r} is cut")
+        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        check(zlib.crc32(kind + body) == crc, f"{what}: bad CRC of chunk {kind!r}")
+        chunks.append((kind, body))
+        if kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    check(chunks and chunks[0][0] == b"IHDR" and chunks[-1][0] == b"IEND", f"{what}: not IHDR ... IEND")
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+    check(depth == 8 and interlace == 0, f"{what}: bit depth {depth}, interlace {interlace}")
+    pixels = zlib.decompress(idat)
+    check(len(pixels) == height * (1 + width * channels), f"{what}: {len(pixels)} bytes of image data for "
+          f"{width}x{height} with {channels} channels")
+    return width, height, colour
