@@ -9,23 +9,9 @@
 
 #include <cmocka.h>
 
+#include "singleton.h"
+
 #include "cluster/run/metrics.h"
-
-static ct_world world;
-
-static int start_mpi(void **state)
-{
-    (void)state;
-    ct_error err;
-    return ct_world_init(&world, NULL, NULL, &err);
-}
-
-static int stop_mpi(void **state)
-{
-    (void)state;
-    ct_world_finalize(&world);
-    return 0;
-}
 
 static void test_steps_and_epoch(void **state)
 {
@@ -53,7 +39,7 @@ static void test_steps_and_epoch(void **state)
     ct_metrics_add(&m, peak, -3);
     ct_metrics_add(&m, peak, -1);
     ct_metrics_add(&m, last, 1);
-    assert_int_equal(ct_metrics_reduce(&m, &world, 100, &err), CT_OK);
+    assert_int_equal(ct_metrics_reduce(&m, &ct_test_world, 100, &err), CT_OK);
     assert_true(m.value[loss] == 0.75 && m.value[ret] == 15 && m.value[peak] == -1 && m.reported[last]);
     assert_false(m.reported[eps]); /* nobody reported it this step */
     /* Step 2, weight 50. */
@@ -61,7 +47,7 @@ static void test_steps_and_epoch(void **state)
     ct_metrics_add(&m, ret, 1);
     ct_metrics_add(&m, peak, -7);
     ct_metrics_add(&m, last, 2);
-    assert_int_equal(ct_metrics_reduce(&m, &world, 50, &err), CT_OK);
+    assert_int_equal(ct_metrics_reduce(&m, &ct_test_world, 50, &err), CT_OK);
     /* Over the epoch: the loss weighted by the steps' weights, returns
      * summed, the largest peak, the last value; eps never reported. */
     assert_true(ct_metrics_total(&m, &m.epoch, loss) == (float)((0.75 * 100 + 1.0 * 50) / 150));
@@ -86,9 +72,9 @@ static void test_non_finite(void **state)
     ct_metrics_declare(&m, "q", CT_REDUCE_SUM, CT_OVER_STEPS_MEAN, 0, &free_value, &err);
     ct_metrics_add(&m, free_value, INFINITY); /* not guarded */
     ct_metrics_add(&m, loss, 1.0);
-    assert_int_equal(ct_metrics_reduce(&m, &world, 1, &err), CT_OK);
+    assert_int_equal(ct_metrics_reduce(&m, &ct_test_world, 1, &err), CT_OK);
     ct_metrics_add(&m, loss, NAN);
-    assert_int_equal(ct_metrics_reduce(&m, &world, 1, &err), CT_ERR);
+    assert_int_equal(ct_metrics_reduce(&m, &ct_test_world, 1, &err), CT_ERR);
     assert_string_equal(err.msg, "non-finite d_loss (nan)");
 }
 
@@ -113,5 +99,5 @@ int main(void)
         cmocka_unit_test(test_non_finite),
         cmocka_unit_test(test_eval),
     };
-    return cmocka_run_group_tests(tests, start_mpi, stop_mpi);
+    return cmocka_run_group_tests(tests, ct_test_start_mpi, ct_test_stop_mpi);
 }

@@ -11,24 +11,10 @@
 
 #include <cmocka.h>
 
+#include "singleton.h"
+
 #include "cluster/run/source.h"
 #include "datasets/h5util.h"
-
-static ct_world world;
-
-static int start_mpi(void **state)
-{
-    (void)state;
-    ct_error err;
-    return ct_world_init(&world, NULL, NULL, &err);
-}
-
-static int stop_mpi(void **state)
-{
-    (void)state;
-    ct_world_finalize(&world);
-    return 0;
-}
 
 /* A dataset source of `rows` rows over a world of `size` ranks (only its
  * layout: nothing is read). */
@@ -39,7 +25,7 @@ static ct_source dataset(int64_t rows, int64_t batch, bool drop_last, ct_world *
     s.train.total_rows = rows;
     s.batch_size = batch;
     s.drop_last = drop_last;
-    *w = world;
+    *w = ct_test_world;
     w->size = size;
     s.world = w;
     return s;
@@ -97,7 +83,7 @@ static void test_streams(void **state)
     s.kind = CT_SOURCE_STREAMS;
     if (ct_streams_read(&s.streams, path, "train", "tokens", 4, 10, 0, 1, &err) != CT_OK)
         fail_msg("%s", err.msg);
-    assert_int_equal(ct_source_open(&s, &world, &err), CT_OK);
+    assert_int_equal(ct_source_open(&s, &ct_test_world, &err), CT_OK);
     assert_int_equal(ct_source_steps_per_epoch(&s), 3);
     assert_string_equal(ct_source_units(&s), "tokens");
     assert_int_equal(ct_source_start_epoch(&s, 1, 0, 1, &err), CT_OK); /* resumed at step 1 */
@@ -132,7 +118,7 @@ static void test_none(void **state)
     ct_error err;
     s.kind = CT_SOURCE_NONE;
     s.steps_per_epoch = 5;
-    assert_int_equal(ct_source_open(&s, &world, &err), CT_OK);
+    assert_int_equal(ct_source_open(&s, &ct_test_world, &err), CT_OK);
     assert_int_equal(ct_source_steps_per_epoch(&s), 5);
     assert_int_equal(ct_source_min_local(&s), 1);
     assert_string_equal(ct_source_units(&s), "steps");
@@ -153,5 +139,5 @@ int main(void)
         cmocka_unit_test(test_streams),
         cmocka_unit_test(test_none),
     };
-    return cmocka_run_group_tests(tests, start_mpi, stop_mpi);
+    return cmocka_run_group_tests(tests, ct_test_start_mpi, ct_test_stop_mpi);
 }
