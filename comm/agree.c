@@ -3,6 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+int ct_agree_root(const ct_world *world, int root_status, int root, ct_error *err)
+{
+    int failed = root_status != CT_OK;
+    MPI_Bcast(&failed, 1, MPI_INT, root, world->comm);
+    if (!failed)
+        return CT_OK;
+    MPI_Bcast(err->msg, (int)sizeof err->msg, MPI_CHAR, root, world->comm);
+    err->msg[sizeof err->msg - 1] = '\0';
+    return CT_ERR;
+}
+
 int ct_agree(const ct_world *world, int local_status, ct_error *err)
 {
     /* One MIN reduction answers both questions: the lowest failing rank, and

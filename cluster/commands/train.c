@@ -126,14 +126,17 @@ static int prepare_run_dir(ct_run *run, bool resumed, ct_error *err)
 static int restore(ct_run *run, const train_args *a, char *path, size_t size, ct_error *err)
 {
     int rc = CT_OK;
+    const char *option = a->resume ? "--resume" : "--init-from";
     if (run->world->rank == 0)
         rc = a->resume ? ct_checkpoint_latest(a->resume, path, size, err)
                        : ct_checkpoint_resolve(a->init_from, path, size, err);
-    if (ct_agree(run->world, rc, err) != CT_OK)
-        return ct_fail_context(err, a->resume ? "--resume" : "--init-from");
+    if (ct_agree_root(run->world, rc, 0, err) != CT_OK)
+        return ct_fail_context(err, "%s", option);
     if (ct_broadcast_bytes(run->world, path, size, 0, err) != CT_OK)
         return CT_ERR;
-    return ct_restore(run, path, a->resume != NULL, err);
+    if (ct_restore(run, path, a->resume != NULL, err) != CT_OK)
+        return ct_fail_context(err, "%s", option);
+    return CT_OK;
 }
 
 static int train(ct_run *run, const train_args *a, ct_error *err)

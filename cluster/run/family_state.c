@@ -134,10 +134,35 @@ static int gather_entry(const ct_state_entry *e, const ct_world *w, ct_state_ima
     return ct_agree(w, rc, err);
 }
 
+/* The sizes every rank declared fit together: a ROWS entry holds this
+ * rank's share of its rows, a SHARED one as many values on every rank.
+ * Collective. */
+static int check_sizes(const ct_state_table *t, const ct_world *w, ct_error *err)
+{
+    int rc = CT_OK;
+    for (int i = 0; i < t->n; i++) {
+        const ct_state_entry *e = &t->entries[i];
+        int64_t range[2] = {e->count, -e->count}; /* the smallest, and the largest negated */
+        if (e->kind == CT_STATE_SHARED)
+            MPI_Allreduce(MPI_IN_PLACE, range, 2, MPI_INT64_T, MPI_MIN, w->comm);
+        if (rc != CT_OK)
+            continue;
+        if (e->kind == CT_STATE_ROWS && e->count != rows_of(e, w->rank, w->size))
+            rc = ct_fail(err, "family state %s: this rank holds %lld rows of %lld, its share is %lld", e->name,
+                         (long long)e->count, (long long)e->total_rows, (long long)rows_of(e, w->rank, w->size));
+        else if (e->kind == CT_STATE_SHARED && range[0] != -range[1])
+            rc = ct_fail(err, "family state %s: shared, but the ranks hold between %lld and %lld values", e->name,
+                         (long long)range[0], (long long)-range[1]);
+    }
+    return ct_agree(w, rc, err);
+}
+
 int ct_state_gather(const ct_state_table *t, const ct_world *w, ct_state_image *img, ct_error *err)
 {
     memset(img, 0, sizeof *img);
     img->world_size = w->size;
+    if (check_sizes(t, w, err) != CT_OK)
+        return CT_ERR;
     for (int i = 0; i < t->n; i++) {
         img->n = i + 1;
         if (gather_entry(&t->entries[i], w, img, i, err) != CT_OK)
@@ -200,7 +225,10 @@ static int read_array(hid_t file, const char *path, const char *name, ct_state_t
     hsize_t dims[2] = {0, 0};
     int found_rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     int rc = CT_OK;
-    if (found_rank != rank || found_rank < 1) {
+    if (set < 0) {
+        rc = ct_fail(err, "%s: family state %s is not a dataset of %d dimensions (a group of per-rank state?)", path,
+                     full, rank);
+    } else if (found_rank != rank || found_rank < 1) {
         rc = ct_fail(err, "%s: family state %s has %d dimensions, expected %d", path, full, found_rank, rank);
     } else {
         H5Sget_simple_extent_dims(space, dims, NULL);
@@ -247,6 +275,8 @@ static int read_per_rank(const ct_state_entry *e, hid_t file, const char *path, 
     char full[160];
     snprintf(full, sizeof full, "/family/%s", e->name);
     int written = ranks_written(file, e->name);
+    if (written == 0)
+        return ct_fail(err, "%s: no family state %s: the checkpoint was not written by this family", path, full);
     if (written != world_size)
         return ct_fail(err, "%s: family state %s was written by %d ranks; it can only be resumed by as many (this "
                        "run has %d)", path, full, written, world_size);
@@ -339,6 +369,8 @@ static int scatter_entry(ct_state_entry *e, const ct_world *w, const ct_state_im
 
 int ct_state_scatter(ct_state_table *t, const ct_world *w, const ct_state_image *img, ct_error *err)
 {
+    if (check_sizes(t, w, err) != CT_OK)
+        return CT_ERR;
     for (int i = 0; i < t->n; i++)
         if (scatter_entry(&t->entries[i], w, img, i, err) != CT_OK)
             return CT_ERR;

@@ -63,7 +63,8 @@ typedef struct ct_state_image {
 int ct_state_declare(ct_state_table *t, const ct_state_entry *e, ct_error *err);
 
 /* Collects every entry on rank 0 into img (other ranks' img stays empty).
- * Collective. */
+ * Fails on every rank when a rank's ROWS count is not its share, or the
+ * ranks hold SHARED entries of different sizes. Collective. */
 int ct_state_gather(const ct_state_table *t, const ct_world *w, ct_state_image *img, ct_error *err);
 
 /* Rank 0: writes img as group /family of file. */

@@ -105,7 +105,7 @@ int ct_run_checkpoint(ct_run *run, ct_error *err)
             rc = ct_checkpoint_write(run->run_dir, &c, run->job->checkpoint->keep, NULL, 0, err);
     }
     ct_state_image_free(&family);
-    return ct_agree(run->world, rc, err);
+    return ct_agree_root(run->world, rc, 0, err);
 }
 
 /* Evaluates the held-out split (when the family can) into eval and the
@@ -149,7 +149,7 @@ static int finish_epoch(ct_run *run, loop_clock *clock, ct_eval_result *eval, ct
     }
     clock->last_epoch = m->epoch;
     clock->have_epoch = true;
-    return ct_agree(run->world, rc, err);
+    return ct_agree_root(run->world, rc, 0, err);
 }
 
 static bool reached_max_steps(const ct_run *run)
@@ -240,7 +240,7 @@ static int after_step(ct_run *run, loop_clock *clock, int64_t steps, ct_error *e
         ct_metrics_clear_totals(&run->metrics.interval);
         clock->interval_units = 0;
         clock->interval_seconds = 0;
-        if (ct_agree(run->world, rc, err) != CT_OK)
+        if (ct_agree_root(run->world, rc, 0, err) != CT_OK)
             return CT_ERR;
     }
     char text[512];

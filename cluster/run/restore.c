@@ -45,7 +45,7 @@ int ct_restore(ct_run *run, const char *path, bool resume, ct_error *err)
 {
     ct_state_image family = {0};
     int rc = run->world->rank == 0 ? load_on_root(run, path, resume, &family, err) : CT_OK;
-    if (ct_agree(run->world, rc, err) != CT_OK) {
+    if (ct_agree_root(run->world, rc, 0, err) != CT_OK) {
         ct_state_image_free(&family);
         return CT_ERR;
     }
@@ -84,7 +84,7 @@ static int load_checkpoint_job(ct_run *run, const char *path, const char *origin
             rc = ct_checkpoint_read_text(&ckpt, "/job", &text, err);
         ct_checkpoint_close(&ckpt);
     }
-    if (ct_agree(run->world, rc, err) != CT_OK)
+    if (ct_agree_root(run->world, rc, 0, err) != CT_OK)
         return CT_ERR;
     int64_t len = text ? (int64_t)strlen(text) : 0;
     if (ct_broadcast_bytes(run->world, &len, sizeof len, 0, err) != CT_OK)
