@@ -37,12 +37,19 @@ int ct_shard_owner(int64_t row, int64_t n, int world)
     return lo;
 }
 
+const char *ct_shard_class_name(const ct_shard *s, int64_t label)
+{
+    return label >= 0 && (size_t)label < s->nclass_names ? s->class_names[label] : NULL;
+}
+
 void ct_shard_free(ct_shard *shard)
 {
     if (!shard)
         return;
     ct_free(shard->values);
     ct_free(shard->labels);
+    if (shard->class_names)
+        ct_h5_free_strings(shard->class_names, shard->nclass_names);
     memset(shard, 0, sizeof *shard);
 }
 
@@ -83,9 +90,9 @@ static int ct_shard_check_inputs(ct_shard *shard, hid_t d, const char *file, con
 }
 
 /* Checks the labels dataset against the inputs' row count n, and finds the
- * number of classes (0 when the file does not say). */
+ * number of classes (0 when the file does not say) and their names. */
 static int ct_shard_check_labels(hid_t d, const char *file, const char *dpath, const char *in_path, int64_t n,
-                                 int64_t *num_classes, ct_error *err)
+                                 ct_shard *shard, ct_error *err)
 {
     ct_rows_info info;
     if (ct_rows_describe(d, file, dpath, &info, err) != CT_OK)
@@ -114,8 +121,10 @@ static int ct_shard_check_labels(hid_t d, const char *file, const char *dpath, c
             return ct_fail(err,
                            "%s: %s: attribute num_classes is %lld but class_names has %lld names: expected the same",
                            file, dpath, (long long)classes, (long long)names);
+        if (ct_h5_attr_strings(d, "class_names", &shard->class_names, &shard->nclass_names, err) != CT_OK)
+            return ct_fail_context(err, "%s: %s", file, dpath);
     }
-    *num_classes = classes ? classes : names;
+    shard->num_classes = classes ? classes : names;
     return CT_OK;
 }
 
@@ -147,7 +156,7 @@ int ct_shard_read(ct_shard *shard, const char *path, const char *split, const ch
     if (target) {
         dlab = ct_h5_open_dataset(file, path, tg_path, err);
         if (dlab < 0 ||
-            ct_shard_check_labels(dlab, path, tg_path, in_path, shard->total_rows, &shard->num_classes, err) != CT_OK)
+            ct_shard_check_labels(dlab, path, tg_path, in_path, shard->total_rows, shard, err) != CT_OK)
             goto done;
     }
     shard->sample_shape.ndim = info.rank - 1;

@@ -28,6 +28,8 @@ typedef struct ct_shard {
     int32_t *labels;        /* [nrows], or NULL when no target was asked */
     int64_t num_classes;    /* from the labels' num_classes / class_names
                                attribute, else 0 (unknown) */
+    char **class_names;     /* the labels' class_names attribute, or NULL */
+    size_t nclass_names;
 } ct_shard;
 
 /* First row of `rank`'s slice of n rows over `world` ranks: rank*n/world. */
@@ -64,6 +66,9 @@ void ct_shard_rows_float(const ct_shard *s, int64_t row, int64_t n, float *out);
  * alignment: rows copied out of it, e.g. packed for the wire) into
  * out[n, sample_size] float32. */
 void ct_shard_values_float(const ct_shard *s, const void *values, int64_t n, float *out);
+
+/* The name of class `label` (from the file's class_names), or NULL. */
+const char *ct_shard_class_name(const ct_shard *s, int64_t label);
 
 void ct_shard_free(ct_shard *shard);
 

@@ -8,7 +8,10 @@
 #include "engine/logsumexp.h"
 
 /* Cross-entropy over logits [n, classes]: log-sum-exp shifted by the row's
- * max; dout = (softmax - onehot) / global_n. */
+ * max; dout = (softmax - onehot) / global_n. Each exp is computed once, in
+ * double: e_j = exp(x_j - max) goes into dout (as float) while z = sum e_j
+ * adds up, then dout = e_j / z; the label's entry, where p - 1 may cancel,
+ * takes its e in double. */
 static double cross_entropy(const float *logits, const int32_t *labels, int64_t n, int64_t classes,
                             double scale, float *dout)
 {
@@ -25,13 +28,25 @@ static double cross_entropy(const float *logits, const int32_t *labels, int64_t 
             continue;
         }
         float m;
-        double z = ct_sum_exp_shifted(x, classes, &m);
+        double z;
+        if (d) {
+            m = ct_row_max(x, classes);
+            z = 0.0;
+            for (int64_t j = 0; j < classes; j++) {
+                double e = exp((double)x[j] - m);
+                z += e;
+                d[j] = (float)e;
+            }
+        } else {
+            z = ct_sum_exp_shifted(x, classes, &m);
+        }
         double lse = m + log(z);
         sum += lse - x[label];
         if (d) {
+            double p_label = exp((double)x[label] - lse);
             for (int64_t j = 0; j < classes; j++)
-                d[j] = (float)(exp((double)x[j] - lse) * scale);
-            d[label] = (float)((exp((double)x[label] - lse) - 1.0) * scale);
+                d[j] = (float)((double)d[j] / z * scale);
+            d[label] = (float)((p_label - 1.0) * scale);
         }
     }
     return sum * scale;
@@ -131,17 +146,20 @@ double ct_loss_compute(ct_loss_type type, const float *out, const ct_target *tar
     return NAN;
 }
 
+int64_t ct_argmax(const float *x, int64_t n)
+{
+    int64_t best = 0;
+    for (int64_t j = 1; j < n; j++)
+        if (x[j] > x[best])
+            best = j; /* the first maximum, as torch.argmax */
+    return best;
+}
+
 int64_t ct_count_correct(const float *logits, const int32_t *labels, int64_t n, int64_t classes)
 {
     int64_t correct = 0;
-    for (int64_t i = 0; i < n; i++) {
-        const float *x = logits + i * classes;
-        int64_t best = 0;
-        for (int64_t j = 1; j < classes; j++)
-            if (x[j] > x[best])
-                best = j; /* the first maximum, as torch.argmax */
-        correct += best == labels[i];
-    }
+    for (int64_t i = 0; i < n; i++)
+        correct += ct_argmax(logits + i * classes, classes) == labels[i];
     return correct;
 }
 

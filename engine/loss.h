@@ -34,6 +34,9 @@ typedef struct ct_target {
 double ct_loss_compute(ct_loss_type type, const float *out, const ct_target *target,
                        int64_t n, int64_t dim, int64_t global_n, float *dout);
 
+/* The index of the largest of x[n], the first on a tie (torch.argmax). */
+int64_t ct_argmax(const float *x, int64_t n);
+
 /* Number of samples whose arg-max logit equals the label. */
 int64_t ct_count_correct(const float *logits, const int32_t *labels, int64_t n, int64_t classes);
 

@@ -6,7 +6,6 @@
 
 #include "cluster/commands/commands.h"
 #include "cluster/run/family.h"
-#include "datasets/h5util.h"
 #include "engine/alloc.h"
 
 #define COMMON_OPTIONS 3
@@ -62,34 +61,11 @@ float *ct_ae_tool_codes(ct_ae_tool *t)
     return codes;
 }
 
-/* Best effort: a file without names, or with unreadable ones, gets numbers. */
-static void read_class_names(ct_ae_tool *t)
+const char *ct_ae_tool_class_name(const ct_ae_tool *t, int32_t label, char *buf, size_t size)
 {
-    const Ctrain__Data *d = t->run.job->data;
-    char path[1024];
-    ct_error ignored;
-    t->class_names_read = true;
-    hid_t file = ct_h5_open_file(d->path, H5F_ACC_RDONLY, &ignored);
-    if (file < 0)
-        return;
-    snprintf(path, sizeof path, "/%s/%s", d->test_split, d->target);
-    hid_t set = ct_h5_open_dataset(file, d->path, path, &ignored);
-    if (set >= 0 && ct_h5_has_attr(set, "class_names") &&
-        ct_h5_attr_strings(set, "class_names", &t->class_names, &t->nclass_names, &ignored) != CT_OK) {
-        t->class_names = NULL;
-        t->nclass_names = 0;
-    }
-    if (set >= 0)
-        H5Dclose(set);
-    H5Fclose(file);
-}
-
-const char *ct_ae_tool_class_name(ct_ae_tool *t, int32_t label, char *buf, size_t size)
-{
-    if (!t->class_names_read)
-        read_class_names(t);
-    if (label >= 0 && (size_t)label < t->nclass_names)
-        return t->class_names[label];
+    const char *name = ct_shard_class_name(t->split, label);
+    if (name)
+        return name;
     snprintf(buf, size, "%d", (int)label);
     return buf;
 }
@@ -99,8 +75,6 @@ int ct_ae_tool_close(ct_ae_tool *t, int rc, const ct_error *err)
     int status = 0;
     if (rc != CT_OK)
         status = t->world.rank == 0 ? ct_report_error(err->msg) : 1;
-    if (t->class_names)
-        ct_h5_free_strings(t->class_names, t->nclass_names);
     ct_run_free(&t->run);
     if (t->world_up)
         ct_world_finalize(&t->world);

@@ -19,9 +19,6 @@ typedef struct ct_ae_tool {
     char origin[4200];
     ct_autoencoder *ae;
     const ct_shard *split;  /* every row of the split; labels when asked */
-    char **class_names;     /* read on first use; NULL when there are none */
-    size_t nclass_names;
-    bool class_names_read;
 } ct_ae_tool;
 
 /* Parses argv (argv[0] the command) with the options every such command
@@ -45,7 +42,7 @@ float *ct_ae_tool_codes(ct_ae_tool *t);
 /* The names of the split's classes, from the `class_names` attribute of
  * its labels: names[label] or, where the file has none, the label's number
  * (into buf[size]). */
-const char *ct_ae_tool_class_name(ct_ae_tool *t, int32_t label, char *buf, size_t size);
+const char *ct_ae_tool_class_name(const ct_ae_tool *t, int32_t label, char *buf, size_t size);
 
 /* Prints err (unless rc is CT_OK) as ctrain's one error line, frees
  * everything and ends MPI. Returns the exit status. t may be zeroed only

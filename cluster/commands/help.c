@@ -29,11 +29,16 @@ static const help_topic topics[] = {
      "The run directory gets job.yaml, metrics.jsonl (epoch and step records), tensorboard/\n"
      "(TensorBoard events), checkpoints/ and the family's pictures.\n"},
     {"eval",
-     "usage: ctrain eval CKPT [--data FILE.h5] [--split NAME] [--json]\n"
+     "usage: ctrain eval CKPT [--data FILE.h5] [--split NAME] [--json] [--confusion]\n"
+     "                   [--confusion-png FILE.png]\n"
      "\n"
      "Evaluates a checkpoint (a file, a run's `latest` pointer or its directory) with the job\n"
      "stored in it, on the job's test split or --split, of the job's data file or --data.\n"
      "Every sample counts once at any rank count.\n"
+     "  --confusion           a classifier's confusion matrix (rows: true class, columns:\n"
+     "                        predicted, with the data file's class names) and per-class\n"
+     "                        accuracy; in --json, \"classes\" and \"confusion\" (a list of rows)\n"
+     "  --confusion-png FILE  the same matrix drawn as a heat map (shares of each true class)\n"
      "Prints: loss=... accuracy=... samples=... split=... (no accuracy for an autoencoder)\n"},
     {"reconstruct",
      "usage: ctrain reconstruct CKPT --out FILE.png [--n 16] [--noise] [--data FILE.h5]\n"

@@ -1,9 +1,13 @@
 /* The classifier family: one network, cross-entropy on integer labels (or
- * NLL after a log_softmax layer), accuracy on the test split. */
+ * NLL after a log_softmax layer), accuracy on the test split and, when asked
+ * (ctrain eval --confusion), the confusion matrix. */
+#include <string.h>
+
 #include "cluster/families/families.h"
 #include "cluster/run/family.h"
 #include "cluster/run/model.h"
 #include "comm/agree.h"
+#include "comm/reduce.h"
 #include "engine/alloc.h"
 
 typedef struct classifier {
@@ -15,6 +19,7 @@ typedef struct classifier {
     ct_loss_type loss;   /* cross_entropy or nll */
     float *dout;         /* [local batch, classes] */
     float *eval_x;       /* [eval chunk, sample_size]: one evaluation chunk's inputs */
+    double *confusion;   /* [classes, classes] with run->eval_confusion, else NULL */
 } classifier;
 
 /* Every label must name one of the network's outputs. */
@@ -57,6 +62,8 @@ static int classifier_setup(ct_run *run, ct_error *err)
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
     c->dout = CT_ALLOC_ARRAY(float, (size_t)max_batch * (size_t)c->classes);
+    if (run->eval_confusion)
+        c->confusion = CT_ALLOC_ARRAY(double, (size_t)(c->classes * c->classes));
     c->eval_x = ct_family_eval_inputs(run, &c->test);
     if (ct_family_metric(run, "train_loss", CT_REDUCE_SUM, CT_OVER_STEPS_MEAN, CT_METRIC_FINITE | CT_METRIC_PROGRESS,
                          &c->loss_metric, err) != CT_OK)
@@ -90,12 +97,24 @@ static void evaluate_chunk(void *ctx, const ct_shard *test, const float *x, int6
     ct_target target = {test->labels + row, NULL};
     sums[0] += ct_loss_compute(c->loss, out, &target, n, c->classes, 1, NULL);
     sums[1] += (double)ct_count_correct(out, test->labels + row, n, c->classes);
+    for (int64_t i = 0; c->confusion && i < n; i++)
+        c->confusion[test->labels[row + i] * c->classes + ct_argmax(out + i * c->classes, c->classes)] += 1;
 }
 
 static int classifier_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
 {
     classifier *c = run->family_state;
-    return ct_family_evaluate(run, &c->test, c->eval_x, evaluate_chunk, c, true, result, err);
+    size_t cells = (size_t)(c->classes * c->classes);
+    if (c->confusion)
+        memset(c->confusion, 0, cells * sizeof *c->confusion);
+    if (ct_family_evaluate(run, &c->test, c->eval_x, evaluate_chunk, c, true, result, err) != CT_OK)
+        return CT_ERR;
+    result->split = &c->test;
+    if (!c->confusion)
+        return CT_OK;
+    result->classes = c->classes;
+    result->confusion = c->confusion;
+    return ct_allreduce_doubles(run->world, c->confusion, (int)cells, err);
 }
 
 static void classifier_teardown(ct_run *run)
@@ -107,6 +126,7 @@ static void classifier_teardown(ct_run *run)
     ct_shard_free(&c->test);
     ct_free(c->dout);
     ct_free(c->eval_x);
+    ct_free(c->confusion);
     ct_free(c);
     run->family_state = NULL;
 }

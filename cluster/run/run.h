@@ -34,6 +34,9 @@ typedef struct ct_eval_result {
     const char *names[CT_MAX_EVAL_VALUES];
     double values[CT_MAX_EVAL_VALUES];
     int64_t samples;
+    const ct_shard *split;     /* this rank's part of the split (class names) */
+    int64_t classes;           /* with a confusion matrix (run->eval_confusion): its side */
+    const double *confusion;   /* [classes, classes]: samples of true class i predicted as j, or NULL */
 } ct_eval_result;
 
 /* A model family: how to set up, take one step and evaluate. */
@@ -75,6 +78,7 @@ struct ct_run {
     bool eval_only;          /* `ctrain eval` and the tools: no training split, no optimizer */
     bool eval_labels;        /* with eval_only: families that train without labels read
                                 the split's too (ctrain embed, search) */
+    bool eval_confusion;     /* evaluations of a classifier count (true, predicted) pairs */
     int buffers_root;        /* the rank whose batch norm statistics all take after a step */
     ct_progress progress;
     char *metrics_jsonl;     /* metrics.jsonl so far (rank 0) */
