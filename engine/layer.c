@@ -17,8 +17,10 @@ ct_layer *ct_layer_new(const ct_layer_ops *ops, size_t impl_size)
 
 int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, ct_param_kind kind)
 {
-    if (l->nparams >= CT_MAX_LAYER_PARAMS)
-        return -1;
+    if (l->nparams == l->params_cap) {
+        l->params_cap = l->params_cap ? 2 * l->params_cap : 4;
+        l->params = ct_realloc(l->params, (size_t)l->params_cap * sizeof *l->params);
+    }
     int i = l->nparams++;
     ct_param *p = &l->params[i];
     memset(p, 0, sizeof *p);
@@ -48,5 +50,6 @@ void ct_layer_destroy(ct_layer *l)
         l->ops->destroy(l);
     else
         ct_free(l->impl);
+    ct_free(l->params);
     ct_free(l);
 }

@@ -18,7 +18,6 @@
 #include "engine/rng.h"
 #include "engine/shape.h"
 
-#define CT_MAX_LAYER_PARAMS 6
 #define CT_NAME_MAX 64
 
 typedef enum ct_mode { CT_MODE_TRAIN, CT_MODE_EVAL } ct_mode;
@@ -35,6 +34,11 @@ typedef struct ct_pass {
     int64_t step;         /* training step this pass belongs to */
     int64_t first_sample; /* position of local sample 0 in the global batch */
     uint64_t salt;        /* the pass's purpose: 0, or a family's own constant */
+    /* Recurrent layers: [n] the real steps of each local sample, which
+     * holds them at the start of its [T, F] input (the rest is padding);
+     * NULL: every sample has all T steps. Values outside [1, T] are clamped
+     * to it (the caller validates them; the layers never read out of bounds). */
+    const int32_t *lengths;
 } ct_pass;
 
 /* Where a named tensor lives and what it is. */
@@ -81,8 +85,11 @@ struct ct_layer {
     const ct_layer_ops *ops;
     void *impl;               /* the type's own struct */
     ct_shape in, out;
+    int64_t max_batch;        /* the largest batch a forward will see, set by
+                                 ct_net_build before build() */
     int nparams;
-    ct_param params[CT_MAX_LAYER_PARAMS];
+    int params_cap;           /* room in params */
+    ct_param *params;         /* [nparams], grown by ct_layer_add_param */
     int64_t min_train_batch;     /* samples a training forward needs (BatchNorm over one
                                     value per channel: 2), from build(); default 1 */
     size_t workspace_per_sample; /* floats of scratch per sample, from build() */
@@ -94,14 +101,15 @@ struct ct_layer {
  * type's own struct. For the types' constructors. */
 ct_layer *ct_layer_new(const ct_layer_ops *ops, size_t impl_size);
 
-/* Declares a parameter during build(); returns its index in l->params, or
- * -1 when the layer already has CT_MAX_LAYER_PARAMS. */
+/* Declares a parameter during build(); returns its index in l->params (the
+ * table grows as needed: a stacked LSTM has four tensors per layer). */
 int ct_layer_add_param(ct_layer *l, const char *suffix, ct_shape shape, ct_param_kind kind);
 
 /* Fails with "layer 3 (linear): <message>". */
 int ct_layer_fail(const ct_layer *l, ct_error *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Frees the layer's impl (through ops->destroy) and the layer itself. */
+/* Frees the layer's impl (through ops->destroy), its parameter table and
+ * the layer itself. */
 void ct_layer_destroy(ct_layer *l);
 
 #endif

@@ -10,6 +10,12 @@
  * otherwise a mismatch with the incoming shape is a build error. */
 ct_layer *ct_linear_create(int64_t in_features, int64_t out_features, bool bias);
 
+/* nn.Linear applied to the last dimension of each sample, as PyTorch applies
+ * it to [n, T, in]: a sample [..., in] gives [..., out], computed as one
+ * GEMM over n * numel/in rows; tensors and names as ct_linear_create's.
+ * in_features = 0 infers the last dimension. */
+ct_layer *ct_linear_last_dim_create(int64_t in_features, int64_t out_features, bool bias);
+
 typedef enum ct_activation {
     CT_ACT_RELU,
     CT_ACT_LEAKY_RELU,  /* param = negative_slope (PyTorch default 0.01) */
@@ -87,5 +93,56 @@ ct_layer *ct_batch_norm2d_create(int64_t num_features, float eps, float momentum
  * a batch split over ranks gets the same masks as on one rank, and passes of
  * another purpose get other masks. */
 ct_layer *ct_dropout_create(float p);
+
+/* Layers over time take per-sample [T, F] inputs (a batch is [n, T, F],
+ * batch-major) and run their own time loop. */
+
+/* nn.Embedding: a per-sample input of token ids stored as floats (exact
+ * below 2^24; num_embeddings may not exceed 2^24), of shape [T] (or any
+ * shape of up to 3 dimensions), gives [T, embedding_dim]: row id of weight
+ * [num_embeddings, embedding_dim], initialised N(0, 1). An id that is not
+ * an integer in [0, num_embeddings) is never read: its output row is NaN
+ * (the run's non-finite guard stops it) and it gets no gradient. Backward
+ * accumulates rows of the weight's gradient; ids are not differentiable, so
+ * a requested dx is zeros. */
+ct_layer *ct_embedding_create(int64_t num_embeddings, int64_t embedding_dim);
+
+typedef enum ct_recurrent_cell {
+    CT_CELL_RNN_TANH, /* nn.RNN(nonlinearity='tanh'): G = 1 gate block */
+    CT_CELL_RNN_RELU, /* nn.RNN(nonlinearity='relu') */
+    CT_CELL_LSTM,     /* nn.LSTM: G = 4, gates i, f, g, o */
+    CT_CELL_GRU,      /* nn.GRU: G = 3, gates r, z, n */
+} ct_recurrent_cell;
+
+typedef enum ct_recurrent_output {
+    CT_OUTPUT_SEQUENCE, /* [T, H]: the last stacked layer's h at every step
+                           (zeros at padded steps) */
+    CT_OUTPUT_LAST,     /* [H]: its h at each sample's last real step */
+} ct_recurrent_output;
+
+typedef struct ct_recurrent_config {
+    ct_recurrent_cell cell;
+    int64_t input_size;  /* F; 0 infers it from the input */
+    int64_t hidden_size; /* H >= 1 */
+    int64_t num_layers;  /* stacked layers >= 1, as nn.LSTM(num_layers=k) */
+    bool bias;
+    float dropout;       /* in [0, 1), > 0 only with num_layers > 1: applied to
+                            the input of stacked layers 1.. in train mode */
+    ct_recurrent_output output;
+} ct_recurrent_config;
+
+/* nn.RNN, nn.LSTM, nn.GRU (batch_first, unidirectional) on per-sample
+ * [T, F] inputs. Tensors per stacked layer k, in state_dict order:
+ * weight_ih_l{k} [G*H, in_k] (in_0 = F, else H), weight_hh_l{k} [G*H, H],
+ * bias_ih_l{k} [G*H], bias_hh_l{k} [G*H]; all initialised
+ * U(-1/sqrt(H), 1/sqrt(H)). GRU's n = tanh(W_in x + b_in + r * (W_hn h +
+ * b_hn)). pass->lengths gives each sample's real steps (PyTorch's
+ * pack_padded_sequence): padded steps leave the state as it was, output
+ * zeros and pass no gradient. Dropout masks are drawn per global sample as
+ * ct_dropout_create's, salted by the layer's name, the stacked layer and
+ * pass->salt. The state a forward starts from and ends in is in
+ * engine/recurrent.h (zero unless set; gradients stop at it). Type names
+ * "rnn", "lstm", "gru"; bad sizes are build errors naming the layer. */
+ct_layer *ct_recurrent_create(const ct_recurrent_config *config);
 
 #endif

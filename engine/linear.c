@@ -1,4 +1,6 @@
-/* nn.Linear: y = x W^T + b on cblas_sgemm, all row-major. */
+/* nn.Linear: y = x W^T + b on cblas_sgemm, all row-major. Each sample is one
+ * row of `in` features (flattened), or with last_dim numel/in rows of its
+ * last dimension, so that [n, T, in] is a GEMM over n*T rows. */
 #include <math.h>
 #include <string.h>
 
@@ -10,6 +12,8 @@
 typedef struct ct_linear {
     int64_t in, out;  /* features; in = 0 until build() infers it */
     bool has_bias;
+    bool last_dim;    /* nn.Linear on the last dimension of each sample */
+    int64_t rows;     /* rows per sample: numel(in) / in with last_dim, else 1 (build) */
     /* Set by build(): params[0] weight [out, in], params[1] bias [out]. */
 } ct_linear;
 
@@ -45,22 +49,31 @@ static void linear_backward_kernel(float *dx, float *dw, float *db, const float 
 static int linear_build(ct_layer *l, ct_error *err)
 {
     ct_linear *lin = l->impl;
-    int64_t found = ct_shape_numel(&l->in);
+    int64_t found = lin->last_dim && l->in.ndim > 0 ? l->in.dim[l->in.ndim - 1] : ct_shape_numel(&l->in);
     if (lin->in < 0)
         return ct_layer_fail(l, err, "in_features must be >= 0 (0 infers it), found %lld", (long long)lin->in);
     if (lin->in == 0) {
         lin->in = found;
     } else if (lin->in != found) {
         char buf[96];
-        return ct_layer_fail(l, err, "expects %lld input features, found %lld (input shape %s)",
-                             (long long)lin->in, (long long)found, ct_shape_str(&l->in, buf, sizeof buf));
+        return ct_layer_fail(l, err, "expects %lld input features%s, found %lld (input shape %s)",
+                             (long long)lin->in, lin->last_dim ? " in the last dimension" : "", (long long)found,
+                             ct_shape_str(&l->in, buf, sizeof buf));
     }
     if (lin->out < 1)
         return ct_layer_fail(l, err, "out_features must be >= 1, found %lld", (long long)lin->out);
     if (lin->in > INT32_MAX || lin->out > INT32_MAX)
         return ct_layer_fail(l, err, "%lld x %lld weight is too large for BLAS", (long long)lin->out,
                              (long long)lin->in);
+    lin->rows = ct_shape_numel(&l->in) / lin->in;
+    if (lin->rows * l->max_batch > INT32_MAX)
+        return ct_layer_fail(l, err, "%lld rows per sample in batches of %lld are too many for BLAS",
+                             (long long)lin->rows, (long long)l->max_batch);
     l->out = ct_shape1(lin->out);
+    if (lin->last_dim && l->in.ndim > 1) {
+        l->out = l->in;
+        l->out.dim[l->in.ndim - 1] = lin->out;
+    }
     ct_layer_add_param(l, "weight", ct_shape2(lin->out, lin->in), CT_PARAM_WEIGHT);
     if (lin->has_bias)
         ct_layer_add_param(l, "bias", ct_shape1(lin->out), CT_PARAM_WEIGHT);
@@ -85,8 +98,8 @@ static void linear_forward(ct_layer *l, const float *x, float *y, int64_t n, con
 {
     (void)pass;
     ct_linear *lin = l->impl;
-    linear_forward_kernel(y, x, l->params[0].data, lin->has_bias ? l->params[1].data : NULL, n, lin->in,
-                          lin->out);
+    linear_forward_kernel(y, x, l->params[0].data, lin->has_bias ? l->params[1].data : NULL, n * lin->rows,
+                          lin->in, lin->out);
 }
 
 static void linear_backward(ct_layer *l, const float *x, const float *y, const float *dy, float *dx,
@@ -95,7 +108,7 @@ static void linear_backward(ct_layer *l, const float *x, const float *y, const f
     (void)y;
     ct_linear *lin = l->impl;
     linear_backward_kernel(dx, l->params[0].grad, lin->has_bias ? l->params[1].grad : NULL, dy, x,
-                           l->params[0].data, n, lin->in, lin->out);
+                           l->params[0].data, n * lin->rows, lin->in, lin->out);
 }
 
 static const ct_layer_ops linear_ops = {
@@ -114,5 +127,12 @@ ct_layer *ct_linear_create(int64_t in_features, int64_t out_features, bool bias)
     lin->in = in_features;
     lin->out = out_features;
     lin->has_bias = bias;
+    return l;
+}
+
+ct_layer *ct_linear_last_dim_create(int64_t in_features, int64_t out_features, bool bias)
+{
+    ct_layer *l = ct_linear_create(in_features, out_features, bias);
+    ((ct_linear *)l->impl)->last_dim = true;
     return l;
 }

@@ -95,6 +95,7 @@ int ct_net_build(ct_net *net, ct_shape in_shape, int64_t max_batch, ct_error *er
     for (int i = 0; i < net->nlayers; i++) {
         ct_layer *l = net->layers[i];
         l->in = shape;
+        l->max_batch = max_batch;
         l->nparams = 0;
         l->workspace_per_sample = 0;
         l->workspace_fixed = 0;

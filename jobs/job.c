@@ -8,9 +8,12 @@
 #include "jobs/job.h"
 #include "jobs/job_internal.h"
 
-int ct_pb_is_override_section(const ProtobufCFieldDescriptor *f)
+int ct_pb_is_optional_section(const ProtobufCFieldDescriptor *f)
 {
-    return f == protobuf_c_message_descriptor_get_field_by_name(&ctrain__network__descriptor, "optimizer");
+    return f == protobuf_c_message_descriptor_get_field_by_name(&ctrain__network__descriptor, "optimizer") ||
+           f == protobuf_c_message_descriptor_get_field_by_name(&ctrain__data__descriptor, "augment") ||
+           (f->type == PROTOBUF_C_TYPE_MESSAGE &&
+            protobuf_c_message_descriptor_get_field_by_name(&ctrain__augment__descriptor, f->name) == f);
 }
 
 /* A network's optimizer section says what differs from the job's. */

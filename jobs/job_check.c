@@ -217,6 +217,34 @@ static int check_batch_norm(const checker *c, const char *path, const char *type
     return CT_OK;
 }
 
+/* Ids travel to the embedding as float32, exact up to 2^24. */
+#define CT_MAX_EMBEDDINGS 16777216
+
+static int check_embedding(const checker *c, const char *path, const Ctrain__Embedding *m)
+{
+    const char *type = "embedding";
+    char sub[sizeof ((ct_path *)0)->s + 64];
+    if (m->num_embeddings < 1 || m->num_embeddings > CT_MAX_EMBEDDINGS)
+        return bad(c, CT_FIELD("num_embeddings"), "expected an integer >= 1 and <= %d (ids are float32, exact up to "
+                   "2^24), found %llu%s", CT_MAX_EMBEDDINGS, (unsigned long long)m->num_embeddings,
+                   dflt(c, CT_FIELD("num_embeddings")));
+    return size_in(c, CT_FIELD("embedding_dim"), m->embedding_dim, 1);
+}
+
+/* The fields rnn, lstm and gru share. */
+static int check_recurrent(const checker *c, const char *path, const char *type, uint64_t input_size,
+                           uint64_t hidden_size, uint64_t num_layers, float dropout)
+{
+    char sub[sizeof ((ct_path *)0)->s + 64];
+    if (size_in(c, CT_FIELD("input_size"), input_size, 0) || size_in(c, CT_FIELD("hidden_size"), hidden_size, 1) ||
+        size_in(c, CT_FIELD("num_layers"), num_layers, 1) || below_one(c, CT_FIELD("dropout"), dropout))
+        return CT_ERR;
+    if (dropout > 0 && num_layers == 1) /* PyTorch warns; a dropout that does nothing is a mistake */
+        return bad(c, CT_FIELD("dropout"), "expected 0 with num_layers 1 (dropout applies between stacked layers), "
+                   "found %g", dropout);
+    return CT_OK;
+}
+
 #undef CT_FIELD
 
 static int check_layer(const checker *c, const char *path, const Ctrain__Layer *l)
@@ -270,6 +298,17 @@ static int check_layer(const checker *c, const char *path, const Ctrain__Layer *
     case CTRAIN__LAYER__TYPE_ELU:
         snprintf(sub, sizeof sub, "%s.elu.alpha", path);
         return finite(c, sub, l->elu->alpha);
+    case CTRAIN__LAYER__TYPE_EMBEDDING:
+        return check_embedding(c, path, l->embedding);
+    case CTRAIN__LAYER__TYPE_RNN:
+        return check_recurrent(c, path, "rnn", l->rnn->input_size, l->rnn->hidden_size, l->rnn->num_layers,
+                               l->rnn->dropout);
+    case CTRAIN__LAYER__TYPE_LSTM:
+        return check_recurrent(c, path, "lstm", l->lstm->input_size, l->lstm->hidden_size, l->lstm->num_layers,
+                               l->lstm->dropout);
+    case CTRAIN__LAYER__TYPE_GRU:
+        return check_recurrent(c, path, "gru", l->gru->input_size, l->gru->hidden_size, l->gru->num_layers,
+                               l->gru->dropout);
     default:
         return CT_OK;
     }
@@ -362,6 +401,22 @@ static int check_model(const checker *c, const Ctrain__Model *m)
     return CT_OK;
 }
 
+/* The augmentation's values (whether samples are images is checked when
+ * the data is read). */
+static int check_augment(const checker *c, const Ctrain__Augment *a)
+{
+    if (!a)
+        return CT_OK;
+    const char *p = "data.augment.horizontal_flip.p";
+    if (a->horizontal_flip && !(a->horizontal_flip->p >= 0 && a->horizontal_flip->p <= 1))
+        return bad(c, p, "expected a probability in [0, 1], found %g%s", a->horizontal_flip->p, dflt(c, p));
+    if (a->random_crop && size_in(c, "data.augment.random_crop.padding", a->random_crop->padding, 1))
+        return CT_ERR;
+    if (a->gaussian_noise)
+        return positive(c, "data.augment.gaussian_noise.std", a->gaussian_noise->std);
+    return CT_OK;
+}
+
 int ct_job_check(const ct_job *job, const ct_marks *marks, const char *origin, ct_error *err)
 {
     checker c = {marks, origin, err};
@@ -369,8 +424,8 @@ int ct_job_check(const ct_job *job, const ct_marks *marks, const char *origin, c
     if (!path || !*path)
         return bad(&c, "data.path", "expected the path of an HDF5 dataset file, found %s",
                    path ? "an empty string" : "nothing (it is required)");
-    if (check_model(&c, job->model) || check_optimizer(&c, "optimizer", job->optimizer) ||
-        check_train(&c, job->train))
+    if (check_augment(&c, job->data->augment) || check_model(&c, job->model) ||
+        check_optimizer(&c, "optimizer", job->optimizer) || check_train(&c, job->train))
         return CT_ERR;
     return CT_OK;
 }

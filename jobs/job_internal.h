@@ -137,7 +137,7 @@ void ct_pb_mark_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
  * the packed bytes say everything (a job stored in a checkpoint keeps its
  * values if job.proto's defaults change) and emitting and re-reading the
  * job gives the same bytes. Strings with no default stay NULL (unset), and
- * so do override sections (ct_pb_is_override_section). */
+ * so do optional sections (ct_pb_is_optional_section). */
 void ct_pb_resolve(ProtobufCMessage *m);
 
 /* Copies every scalar field that is set in src and unset in dst (same
@@ -145,10 +145,11 @@ void ct_pb_resolve(ProtobufCMessage *m);
  * section it overrides. */
 void ct_pb_fill_unset(ProtobufCMessage *dst, const ProtobufCMessage *src);
 
-/* Whether f is an override section: a message field whose absence means
- * "as the job-level section of the same type" (a network's `optimizer:`),
- * so that resolving and emitting leave it absent (job.c). */
-int ct_pb_is_override_section(const ProtobufCFieldDescriptor *f);
+/* Whether f is an optional section: a message field whose absence means
+ * something of its own ("as the job's section" for a network's
+ * `optimizer:`, "off" for an augmentation), so that resolving and emitting
+ * leave it absent (job.c). */
+int ct_pb_is_optional_section(const ProtobufCFieldDescriptor *f);
 
 /* ---- scalars (yaml_scalar.c) ------------------------------------------- */
 

@@ -181,7 +181,7 @@ static void resolve(ProtobufCMessage *m, const ProtobufCMessageDescriptor **oute
         switch (f->type) {
         case PROTOBUF_C_TYPE_MESSAGE: {
             ProtobufCMessage **sub = slot;
-            if (!*sub && ct_pb_is_override_section(f))
+            if (!*sub && ct_pb_is_optional_section(f))
                 break;
             if (!*sub) {
                 int recursive = 0; /* a message that may contain itself stays absent */

@@ -30,7 +30,7 @@ static int is_outer(const emitter *e, const ProtobufCMessageDescriptor *d)
     return 0;
 }
 
-/* Whether f is written: oneofs only their set member, strings and override
+/* Whether f is written: oneofs only their set member, strings and optional
  * sections unless unset, absent messages as their defaults (unless they
  * would recurse forever). */
 static int printable(const emitter *e, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
@@ -42,7 +42,7 @@ static int printable(const emitter *e, const ProtobufCMessage *m, const Protobuf
     if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
         return 1;
     const void *p = *(void *const *)ct_pb_member(m, f);
-    if (f->type == PROTOBUF_C_TYPE_STRING || ct_pb_is_override_section(f))
+    if (f->type == PROTOBUF_C_TYPE_STRING || ct_pb_is_optional_section(f))
         return p != NULL;
     return p != NULL || (!ct_pb_is_oneof(f) && !is_outer(e, f->descriptor) && e->depth < MAX_DEPTH - 1);
 }

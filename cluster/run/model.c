@@ -17,12 +17,30 @@ static ct_shape shape_from_list(const int64_t *dims, size_t n)
     return s;
 }
 
+/* An rnn, lstm or gru layer from the fields their job messages share. */
+static ct_layer *recurrent_layer(ct_recurrent_cell cell, uint64_t input_size, uint64_t hidden_size,
+                                 uint64_t num_layers, bool bias, float dropout, Ctrain__RecurrentOutput output)
+{
+    ct_recurrent_config cfg = {.cell = cell,
+                               .input_size = (int64_t)input_size,
+                               .hidden_size = (int64_t)hidden_size,
+                               .num_layers = (int64_t)num_layers,
+                               .bias = bias,
+                               .dropout = dropout,
+                               .output = output == CTRAIN__RECURRENT_OUTPUT__LAST ? CT_OUTPUT_LAST
+                                                                                  : CT_OUTPUT_SEQUENCE};
+    return ct_recurrent_create(&cfg);
+}
+
 static ct_layer *layer_from_spec(const Ctrain__Layer *spec)
 {
     switch (spec->type_case) {
-    case CTRAIN__LAYER__TYPE_LINEAR:
-        return ct_linear_create((int64_t)spec->linear->in_features, (int64_t)spec->linear->out_features,
-                                spec->linear->bias);
+    case CTRAIN__LAYER__TYPE_LINEAR: {
+        const Ctrain__Linear *m = spec->linear;
+        if (m->last_dim)
+            return ct_linear_last_dim_create((int64_t)m->in_features, (int64_t)m->out_features, m->bias);
+        return ct_linear_create((int64_t)m->in_features, (int64_t)m->out_features, m->bias);
+    }
     case CTRAIN__LAYER__TYPE_RELU:
         return ct_activation_create(CT_ACT_RELU, 0.0f);
     case CTRAIN__LAYER__TYPE_LEAKY_RELU:
@@ -71,6 +89,19 @@ static ct_layer *layer_from_spec(const Ctrain__Layer *spec)
         return ct_activation_create(CT_ACT_ELU, spec->elu->alpha);
     case CTRAIN__LAYER__TYPE_LOG_SOFTMAX:
         return ct_activation_create(CT_ACT_LOG_SOFTMAX, 0.0f);
+    case CTRAIN__LAYER__TYPE_EMBEDDING:
+        return ct_embedding_create((int64_t)spec->embedding->num_embeddings, (int64_t)spec->embedding->embedding_dim);
+    case CTRAIN__LAYER__TYPE_RNN: {
+        const Ctrain__Rnn *m = spec->rnn;
+        return recurrent_layer(m->nonlinearity == CTRAIN__NONLINEARITY__RELU ? CT_CELL_RNN_RELU : CT_CELL_RNN_TANH,
+                               m->input_size, m->hidden_size, m->num_layers, m->bias, m->dropout, m->output);
+    }
+    case CTRAIN__LAYER__TYPE_LSTM:
+    case CTRAIN__LAYER__TYPE_GRU: {
+        const Ctrain__Recurrent *m = spec->type_case == CTRAIN__LAYER__TYPE_LSTM ? spec->lstm : spec->gru;
+        return recurrent_layer(spec->type_case == CTRAIN__LAYER__TYPE_LSTM ? CT_CELL_LSTM : CT_CELL_GRU,
+                               m->input_size, m->hidden_size, m->num_layers, m->bias, m->dropout, m->output);
+    }
     default:
         return NULL;
     }

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
         x[i] = ct_rng_uniform(&rng);
     ct_target target = {.labels = NULL, .values = x};
 
-    ct_bench_step bench = {&net, &opt, CT_LOSS_MSE, x, &target, BATCH, IN};
+    ct_bench_step bench = {&net, &opt, CT_LOSS_MSE, x, &target, BATCH, IN, 1};
     ct_bench_train_steps("conv autoencoder 1x28x28", &bench, steps, warmup, reps);
 
     ct_free(x);

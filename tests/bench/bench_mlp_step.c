@@ -57,7 +57,7 @@ int main(int argc, char **argv)
         labels[i] = (int32_t)ct_rng_below(&rng, CLASSES);
     ct_target target = {.labels = labels, .values = NULL};
 
-    ct_bench_step bench = {&net, &opt, CT_LOSS_CROSS_ENTROPY, x, &target, BATCH, CLASSES};
+    ct_bench_step bench = {&net, &opt, CT_LOSS_CROSS_ENTROPY, x, &target, BATCH, CLASSES, 1};
     ct_bench_train_steps("mlp 784-256-128-10", &bench, steps, warmup, reps);
 
     ct_free(x);

@@ -14,7 +14,9 @@ static double now(void)
 
 void ct_bench_train_steps(const char *label, const ct_bench_step *b, int steps, int warmup, int reps)
 {
-    float *dout = CT_ALLOC_ARRAY(float, (size_t)(b->batch * b->out_dim));
+    int64_t rows = b->batch * b->rows;
+    const char *unit = b->rows > 1 ? "tokens" : "samples";
+    float *dout = CT_ALLOC_ARRAY(float, (size_t)(rows * b->out_dim));
     double loss = 0.0, best = 1e30, total = 0.0;
     for (int r = -1; r < reps; r++) {
         int count = r < 0 ? warmup : steps;
@@ -22,7 +24,7 @@ void ct_bench_train_steps(const char *label, const ct_bench_step *b, int steps, 
         for (int s = 0; s < count; s++) {
             ct_net_zero_grads(b->net);
             const float *out = ct_net_forward(b->net, b->inputs, b->batch, NULL);
-            loss = ct_loss_compute(b->loss, out, b->target, b->batch, b->out_dim, b->batch, dout);
+            loss = ct_loss_compute(b->loss, out, b->target, rows, b->out_dim, rows, dout);
             ct_net_backward(b->net, b->inputs, dout, b->batch, NULL);
             ct_optim_step(b->optim, b->net->params, b->net->grads);
         }
@@ -32,9 +34,8 @@ void ct_bench_train_steps(const char *label, const ct_bench_step *b, int steps, 
             total += dt;
         }
     }
-    printf("ctrain  %s batch %lld: %d steps, best %.3f ms/step, %.0f samples/s (mean %.0f samples/s), "
-           "final loss %.4f\n",
-           label, (long long)b->batch, steps, 1e3 * best / steps, (double)b->batch * steps / best,
-           (double)b->batch * steps * reps / total, loss);
+    printf("ctrain  %s batch %lld: %d steps, best %.3f ms/step, %.0f %s/s (mean %.0f %s/s), final loss %.4f\n",
+           label, (long long)b->batch, steps, 1e3 * best / steps, (double)rows * steps / best, unit,
+           (double)rows * steps * reps / total, unit, loss);
     ct_free(dout);
 }

@@ -1,7 +1,8 @@
 /* The timing loop every engine benchmark shares: a 1-rank training step
  * (zero the gradients, forward, loss, backward, optimizer step), timed over
  * `reps` runs of `steps` steps after `warmup` steps, printed in the format
- * of the PyTorch twins (torch_step.py): "best X ms/step, Y samples/s". */
+ * of the PyTorch twins (torch_step.py): "best X ms/step, Y samples/s", or
+ * "Y tokens/s" for a loss over every step of a sequence. */
 #ifndef CT_BENCH_STEP_H
 #define CT_BENCH_STEP_H
 
@@ -16,7 +17,10 @@ typedef struct ct_bench_step {
     const float *inputs;      /* [batch, in] */
     const ct_target *target;
     int64_t batch;
-    int64_t out_dim;          /* numel of the net's output per sample */
+    int64_t out_dim;          /* numel of the net's output per loss row */
+    int64_t rows;             /* loss rows per sample: 1, or T for a language
+                                 model's loss over n*T (sample, step) rows, whose
+                                 rate is then counted in tokens */
 } ct_bench_step;
 
 /* Runs and prints the benchmark; label names the workload. */

@@ -6,6 +6,8 @@ the machine is noisy). Usage, after building into BUILD (default build/):
 1. engine training steps vs PyTorch, batch 128, one thread each:
    bench_X_step vs torch_X_step.py for the MLP 784-256-128-10 (SGD
    momentum), a dense autoencoder and a convolutional one (Adam, MSE);
+   and a language model (embedding, lstm/gru/rnn of 256, linear per step,
+   Adam), batch 32 of 64 steps: bench_lm_step vs torch_lm_step.py;
 2. weak scaling of `ctrain train` on Fashion-MNIST: 128 samples per rank,
    1 rank vs 2 ranks (one BLAS thread each), global samples/s;
 3. the data reader (data store exchange, bench_datastore) vs what training
@@ -34,7 +36,7 @@ def sh(cmd):
 
 
 def rate(text):
-    return float(re.search(r"best [0-9.]+ ms/step, ([0-9.]+) samples/s", text).group(1))
+    return float(re.search(r"best [0-9.]+ ms/step, ([0-9.]+) (?:samples|tokens)/s", text).group(1))
 
 
 def train_rate(data, ranks, batch, tmp):
@@ -58,6 +60,15 @@ def main():
                          str(steps)]))
         print(f"{label}, batch 128, 1 thread: ctrain {ours:.0f} samples/s, PyTorch {torch:.0f} samples/s: "
               f"ratio {ours / torch:.2f} ({target})")
+    for cell, target in (("lstm", "target >= 1.2"), ("gru", "target >= 1.2"), ("rnn", "target >= 1.5")):
+        # Best of three, interleaved, as PyTorch's own timing varies by a third from run to run here.
+        ours, torch = 0.0, 0.0
+        for _ in range(3):
+            ours = max(ours, rate(sh([os.path.join(BUILD, "tests", "bench", "bench_lm_step"), cell, "20"])))
+            torch = max(torch, rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_lm_step.py"),
+                                        cell, "20"])))
+        print(f"1d. language model, {cell} 256, batch 32 x 64 steps, Adam, 1 thread: ctrain {ours:.0f} tokens/s, "
+              f"PyTorch {torch:.0f} tokens/s: ratio {ours / torch:.2f} ({target})")
 
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "fashion.h5")

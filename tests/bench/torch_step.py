@@ -1,10 +1,11 @@
 """The timing loop the PyTorch twins share, in bench_step.c's format: a
 training step (zero_grad, forward, loss, backward, step), timed over `reps`
-runs of `steps` steps after `warmup` steps, one thread."""
+runs of `steps` steps after `warmup` steps, one thread. With rows > 1 (a
+loss over every step of x's sequences) the rate is in tokens."""
 import time
 
 
-def time_steps(label, model, opt, loss_fn, x, y, steps, warmup, reps=3):
+def time_steps(label, model, opt, loss_fn, x, y, steps, warmup, reps=3, rows=1):
     def step():
         opt.zero_grad()
         loss = loss_fn(model(x), y)
@@ -23,6 +24,7 @@ def time_steps(label, model, opt, loss_fn, x, y, steps, warmup, reps=3):
         dt = time.perf_counter() - t0
         best, total = min(best, dt), total + dt
     batch = x.shape[0]
-    print("torch   %s batch %d: %d steps, best %.3f ms/step, %.0f samples/s (mean %.0f samples/s), final loss %.4f"
-          % (label, batch, steps, 1e3 * best / steps, batch * steps / best, batch * steps * reps / total,
+    count, unit = batch * rows, "tokens" if rows > 1 else "samples"
+    print("torch   %s batch %d: %d steps, best %.3f ms/step, %.0f %s/s (mean %.0f %s/s), final loss %.4f"
+          % (label, batch, steps, 1e3 * best / steps, count * steps / best, unit, count * steps * reps / total, unit,
              loss.item()))

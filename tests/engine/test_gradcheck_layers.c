@@ -1,6 +1,7 @@
-/* Finite-difference gradient checks of the image, normalisation, dropout
- * and new activation layers, each alone in a network, and of the BCE and
- * NLL losses, with respect to every parameter and every input.
+/* Finite-difference gradient checks of the image, normalisation, dropout,
+ * sequence (embedding, last-dimension linear, rnn, lstm, gru) and new
+ * activation layers, each alone in a network, and of the BCE and NLL losses,
+ * with respect to every parameter and every input (not token ids).
  *
  * A layer is checked through the linear functional L = sum(out * r) for a
  * fixed random r (so dL/d(out) = r). Layers that are linear in each
@@ -10,18 +11,25 @@
  * h = 0.02, so that no perturbation changes a window's maximum. Nonlinear
  * layers (batch norm, ELU, log-softmax, the losses) use h = 1e-2 as
  * test_gradcheck.c does (2e-2 for the deeper CNN, where float rounding of
- * the loss outweighs truncation). Tolerances: 2e-3 relative + 1e-4
- * absolute per element, 1e-3 relative over the whole gradient. */
+ * the loss outweighs truncation). The recurrent layers run in float with
+ * h = 1e-2 (3e-3 for relu, whose kinks a larger step may cross) on small
+ * weights (N(0, 0.5^2)), with lengths, initial states and dropout masks
+ * fixed by the pass, so that the loss is a smooth function of what is
+ * checked. Tolerances: 2e-3 relative + 1e-4 absolute per element, 1e-3
+ * relative over the whole gradient. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "engine/alloc.h"
 #include "engine/loss.h"
+#include "engine/recurrent.h"
 #include "engine/shuffle.h"
 #include "testlib.h"
 
-typedef enum { X_NORMAL, X_SPACED, X_AWAY_FROM_ZERO } input_kind;
+/* X_IDS: token ids 0 .. 6 (as floats), which are not differentiable. */
+typedef enum { X_NORMAL, X_SPACED, X_AWAY_FROM_ZERO, X_IDS } input_kind;
+enum { IDS = 7 };
 
 typedef struct {
     ct_net net;
@@ -30,6 +38,7 @@ typedef struct {
     float *r;              /* [n, out_size] */
     float param_scale;     /* parameters ~ N(0, param_scale^2); 0 means 1 */
     bool use_loss;         /* L = the loss instead of sum(out * r) */
+    bool random_state;     /* recurrent layers start from a random state */
     ct_loss_type loss;
     ct_target target;
 } problem;
@@ -81,10 +90,29 @@ static void fill_input(float *x, int64_t count, input_kind kind, ct_rng *rng)
             x[i] = 0.1f * (float)(ct_shuffle_at(&order, i) - count / 2);
         return;
     }
+    if (kind == X_IDS) {
+        for (int64_t i = 0; i < count; i++)
+            x[i] = (float)ct_rng_below(rng, IDS);
+        return;
+    }
     t_fill_normal(x, (size_t)count, 1.0f, rng);
     if (kind == X_AWAY_FROM_ZERO)
         for (int64_t i = 0; i < count; i++)
             x[i] += x[i] < 0.0f ? -0.1f : 0.1f;
+}
+
+/* Initial states ~ N(0, 1) for the first n samples of every recurrent layer. */
+static void fill_states(ct_net *net, int64_t n, ct_rng *rng)
+{
+    for (int i = 0; i < net->nlayers; i++) {
+        ct_recurrent_state st;
+        if (ct_recurrent_state_get(net->layers[i], &st, NULL) != CT_OK)
+            continue;
+        size_t rows = (size_t)(n * st.num_layers * st.hidden_size);
+        t_fill_normal(st.h0, rows, 1.0f, rng);
+        if (st.c0)
+            t_fill_normal(st.c0, rows, 1.0f, rng);
+    }
 }
 
 /* Checks the single layer l (or, when l is NULL, the network already in
@@ -98,6 +126,8 @@ static void run_problem(problem *p, const char *what, ct_shape in, int64_t n, in
     t_fill_normal(p->net.params, p->net.nparams, p->param_scale > 0 ? p->param_scale : 1.0f, &rng);
     /* Buffers (running statistics) positive and away from the defaults. */
     t_fill_uniform(p->net.buffers, p->net.nbuffers, 0.5f, 1.5f, &rng);
+    if (p->random_state)
+        fill_states(&p->net, n, &rng);
     p->n = n;
     p->in_size = ct_shape_numel(&in);
     p->out_size = ct_shape_numel(ct_net_out_shape(&p->net));
@@ -122,8 +152,13 @@ static void run_problem(problem *p, const char *what, ct_shape in, int64_t n, in
         snprintf(label, sizeof label, "%s parameters", what);
         check(p, x, p->net.params, grads, (int64_t)p->net.nparams, h, label);
     }
-    snprintf(label, sizeof label, "%s inputs", what);
-    check(p, x, x, dx, n * p->in_size, h, label);
+    if (kind == X_IDS) { /* ids have no gradient: a requested dx is zeros */
+        for (int64_t i = 0; i < n * p->in_size; i++)
+            assert_true(dx[i] == 0.0f);
+    } else {
+        snprintf(label, sizeof label, "%s inputs", what);
+        check(p, x, x, dx, n * p->in_size, h, label);
+    }
 
     ct_free(grads);
     ct_free(x);
@@ -225,6 +260,85 @@ static void test_activations(void **state)
               1e-2, NULL);
 }
 
+static void test_embedding_and_last_dim_linear(void **state)
+{
+    (void)state;
+    run_layer(ct_embedding_create(IDS, 4), "embedding 7x4 on [5] ids", ct_shape1(5), 3, X_IDS, 0.25, NULL);
+    run_layer(ct_embedding_create(IDS, 2), "embedding 7x2 on [2, 3] ids", ct_shape2(2, 3), 2, X_IDS, 0.25, NULL);
+    run_layer(ct_linear_last_dim_create(0, 3, true), "linear last dim [4, 5] -> [4, 3]", ct_shape2(4, 5), 2,
+              X_NORMAL, 0.25, NULL);
+    run_layer(ct_linear_last_dim_create(3, 2, false), "linear last dim [2, 2, 3] no bias", ct_shape3(2, 2, 3), 2,
+              X_NORMAL, 0.25, NULL);
+}
+
+enum { N_SEQ = 3, T_SEQ = 4, F_SEQ = 3, H_SEQ = 3 };
+static const int32_t padded[N_SEQ] = {2, 4, 1}; /* one full, one of a single step */
+
+/* One recurrent layer on N_SEQ samples of [T_SEQ, F_SEQ] in train mode (with
+ * dropout masks fixed by the pass), lengths NULL or padded, initial state 0
+ * or random. */
+static void run_recurrent(ct_recurrent_cell cell, int64_t layers, bool bias, ct_recurrent_output output,
+                          bool with_lengths, bool random_state, float dropout, const char *what)
+{
+    ct_recurrent_config cfg = {.cell = cell, .input_size = F_SEQ, .hidden_size = H_SEQ, .num_layers = layers,
+                               .bias = bias, .dropout = dropout, .output = output};
+    ct_pass pass = train_pass;
+    pass.lengths = with_lengths ? padded : NULL;
+    problem p = {.pass = &pass, .param_scale = 0.5f, .random_state = random_state};
+    ct_net_init(&p.net, "");
+    ct_net_add(&p.net, ct_recurrent_create(&cfg), NULL);
+    /* relu's kinks: a step of 1e-2 crosses one in these cases, 3e-3 does not */
+    double h = cell == CT_CELL_RNN_RELU ? 3e-3 : 1e-2;
+    run_problem(&p, what, ct_shape2(T_SEQ, F_SEQ), N_SEQ, X_NORMAL, h, 100 + (uint64_t)cell * 10 + (uint64_t)layers);
+}
+
+static void test_rnn(void **state)
+{
+    (void)state;
+    run_recurrent(CT_CELL_RNN_TANH, 1, true, CT_OUTPUT_SEQUENCE, false, false, 0.0f, "rnn tanh sequence");
+    run_recurrent(CT_CELL_RNN_RELU, 1, false, CT_OUTPUT_SEQUENCE, true, true, 0.0f,
+                  "rnn relu no bias, padded, state");
+    run_recurrent(CT_CELL_RNN_TANH, 2, true, CT_OUTPUT_LAST, true, true, 0.0f,
+                  "rnn tanh 2 layers last, padded, state");
+    run_recurrent(CT_CELL_RNN_RELU, 2, true, CT_OUTPUT_LAST, false, false, 0.3f, "rnn relu 2 layers last, dropout");
+}
+
+static void test_lstm(void **state)
+{
+    (void)state;
+    run_recurrent(CT_CELL_LSTM, 1, true, CT_OUTPUT_SEQUENCE, false, false, 0.0f, "lstm sequence");
+    run_recurrent(CT_CELL_LSTM, 1, false, CT_OUTPUT_LAST, true, true, 0.0f, "lstm no bias last, padded, state");
+    run_recurrent(CT_CELL_LSTM, 2, true, CT_OUTPUT_LAST, true, true, 0.0f, "lstm 2 layers last, padded, state");
+    run_recurrent(CT_CELL_LSTM, 2, false, CT_OUTPUT_SEQUENCE, true, false, 0.3f,
+                  "lstm 2 layers no bias, padded, dropout");
+}
+
+static void test_gru(void **state)
+{
+    (void)state;
+    run_recurrent(CT_CELL_GRU, 1, true, CT_OUTPUT_SEQUENCE, false, true, 0.0f, "gru sequence, state");
+    run_recurrent(CT_CELL_GRU, 1, false, CT_OUTPUT_LAST, true, false, 0.0f, "gru no bias last, padded");
+    run_recurrent(CT_CELL_GRU, 2, true, CT_OUTPUT_LAST, true, true, 0.0f, "gru 2 layers last, padded, state");
+    run_recurrent(CT_CELL_GRU, 2, false, CT_OUTPUT_SEQUENCE, true, true, 0.3f,
+                  "gru 2 layers no bias, padded, state, dropout");
+}
+
+/* A language model: ids -> embedding -> 2-layer lstm -> linear per step. */
+static void test_language_model(void **state)
+{
+    (void)state;
+    ct_recurrent_config cfg = {.cell = CT_CELL_LSTM, .hidden_size = H_SEQ, .num_layers = 2, .bias = true,
+                               .output = CT_OUTPUT_SEQUENCE};
+    ct_pass pass = train_pass;
+    pass.lengths = padded;
+    problem p = {.pass = &pass, .param_scale = 0.5f, .random_state = true};
+    ct_net_init(&p.net, "");
+    ct_net_add(&p.net, ct_embedding_create(IDS, 4), NULL);
+    ct_net_add(&p.net, ct_recurrent_create(&cfg), NULL);
+    ct_net_add(&p.net, ct_linear_last_dim_create(0, 5, true), NULL);
+    run_problem(&p, "embedding-lstm-linear", ct_shape1(T_SEQ), N_SEQ, X_IDS, 1e-2, 131);
+}
+
 /* A small CNN classifier with every kind of layer in its path, under NLL. */
 static void test_cnn_under_nll(void **state)
 {
@@ -276,6 +390,11 @@ int main(void)
         cmocka_unit_test(test_batch_norm),
         cmocka_unit_test(test_dropout),
         cmocka_unit_test(test_activations),
+        cmocka_unit_test(test_embedding_and_last_dim_linear),
+        cmocka_unit_test(test_rnn),
+        cmocka_unit_test(test_lstm),
+        cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_language_model),
         cmocka_unit_test(test_cnn_under_nll),
         cmocka_unit_test(test_mlp_under_bce),
     };

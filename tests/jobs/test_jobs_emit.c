@@ -67,6 +67,7 @@ static void test_layout(void **state)
                        "            in_features: 784\n"
                        "            out_features: 256\n"
                        "            bias: true\n"
+                       "            last_dim: false\n"
                        "        - relu\n"
                        "        - name: act\n"
                        "          tanh: {}\n"

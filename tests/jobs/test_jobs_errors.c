@@ -144,7 +144,7 @@ static void test_oneof_twice(void **state)
                         "t.yaml:6:11: model.networks[0].layers[0]: 'linear' and 'relu' are both set; a Layer "
                         "takes exactly one of linear, relu, leaky_relu, sigmoid, tanh, softmax, conv2d, "
                         "conv_transpose2d, max_pool2d, avg_pool2d, upsample, flatten, unflatten, reshape, "
-                        "batch_norm1d, batch_norm2d, dropout, elu, log_softmax");
+                        "batch_norm1d, batch_norm2d, dropout, elu, log_softmax, embedding, rnn, lstm, gru");
 }
 
 static void test_unknown_enum(void **state)
@@ -259,7 +259,7 @@ static void test_model_shape(void **state)
                         "t.yaml:6:11: model.networks[0].layers[1]: expected a layer type (one of linear, relu, "
                         "leaky_relu, sigmoid, tanh, softmax, conv2d, conv_transpose2d, max_pool2d, avg_pool2d, "
                         "upsample, flatten, unflatten, reshape, batch_norm1d, batch_norm2d, dropout, elu, "
-                        "log_softmax), found none");
+                        "log_softmax, embedding, rnn, lstm, gru), found none");
     assert_string_equal(ct_test_load_fail(DATA "model:\n  networks:\n    - layers:\n        - linear: {in_features: 4}\n"),
                         "t.yaml:5:19: model.networks[0].layers[0].linear.out_features: expected an integer >= 1, "
                         "found 0 (the default)");
