@@ -141,6 +141,7 @@ int ct_datastore_start(ct_datastore *ds, const ct_shuffle *order, int64_t begin,
     slot->batch.n = hi - lo;
     slot->batch.global_n = n;
     slot->batch.first_sample = lo;
+    slot->batch.rows = rows + lo;
 
     slot->failure = MPI_Ialltoallv(slot->send, slot->send_counts, slot->send_displs, ds->row_type, slot->recv,
                                    slot->recv_counts, slot->recv_displs, ds->row_type, ds->world->comm,

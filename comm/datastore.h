@@ -25,6 +25,7 @@ typedef struct ct_batch {
     int64_t first_sample; /* position of local sample 0 in the global batch */
     float *inputs;        /* [n, sample_size], converted from the shard's type */
     int32_t *labels;      /* [n] or NULL */
+    const int64_t *rows;  /* [n]: the split's row of each sample */
 } ct_batch;
 
 typedef struct ct_datastore_slot {

@@ -1,12 +1,27 @@
 #include "cluster/run/family.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cluster/run/model.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
 #include "engine/alloc.h"
 #include "engine/clip.h"
+
+/* The job's data.augment for the training shard: padding shows a stored 0
+ * (the offset of uint8 pixels, 0 for floats). */
+static int augmentation(const Ctrain__Augment *spec, const ct_shard *train, ct_augment *a, ct_error *err)
+{
+    memset(a, 0, sizeof *a);
+    if (!spec)
+        return CT_OK;
+    a->crop_padding = spec->random_crop ? (int64_t)spec->random_crop->padding : 0;
+    a->flip_p = spec->horizontal_flip ? spec->horizontal_flip->p : 0.0f;
+    a->noise_std = spec->gaussian_noise ? spec->gaussian_noise->std : 0.0f;
+    a->pad_value = train->dtype == CT_DTYPE_UINT8 ? train->offset : 0.0f;
+    return ct_augment_check(a, &train->sample_shape, err);
+}
 
 int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_error *err)
 {
@@ -19,6 +34,8 @@ int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_er
         src->batch_size = run->job->train->batch_size;
         src->drop_last = run->job->train->drop_last;
         rc = ct_shard_read(&src->train, d->path, d->train_split, d->input, target, rank, world, err);
+        if (rc == CT_OK && (rc = augmentation(d->augment, &src->train, &src->augment, err)) != CT_OK)
+            ct_fail_context(err, "%s", run->job_origin);
     }
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;

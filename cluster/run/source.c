@@ -87,6 +87,8 @@ int ct_source_open(ct_source *s, const ct_world *w, ct_error *err)
         if (ct_datastore_init(&s->ds, w, &s->train, s->batch_size, err) != CT_OK)
             return CT_ERR;
         s->ds_open = true;
+        if (ct_augment_active(&s->augment))
+            s->augment_scratch = CT_ALLOC_ARRAY(float, (size_t)s->train.sample_size);
     } else if (s->kind == CT_SOURCE_STREAMS) {
         const ct_streams *st = &s->streams;
         double values = (double)st->nstreams * (double)st->bptt * (double)st->features;
@@ -119,6 +121,7 @@ int ct_source_start_epoch(ct_source *s, uint64_t seed, int64_t epoch, int64_t fi
 {
     s->epoch = epoch;
     s->next = first_step;
+    s->seed = seed;
     if (s->kind != CT_SOURCE_DATASET || first_step >= ct_source_steps_per_epoch(s))
         return CT_OK;
     ct_shuffle_init(&s->order, s->train.total_rows, seed, epoch);
@@ -141,6 +144,9 @@ int ct_source_next(ct_source *s, bool prefetch, ct_step_input *in, ct_error *err
         int rc = ct_datastore_finish(&s->ds, &batch, err);
         if (prefetch && start_batch(s, step + 1, err) != CT_OK)
             rc = CT_ERR;
+        if (rc == CT_OK && s->augment_scratch)
+            ct_augment_apply(&s->augment, &s->train.sample_shape, batch->inputs, batch->n, batch->rows, s->seed,
+                             s->epoch, s->augment_scratch);
         in->batch = batch;
         return rc;
     }
@@ -166,5 +172,6 @@ void ct_source_free(ct_source *s)
     ct_free(s->window.inputs);
     ct_free(s->window.target_ids);
     ct_free(s->window.target_values);
+    ct_free(s->augment_scratch);
     memset(s, 0, sizeof *s);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "comm/datastore.h"
+#include "datasets/augment.h"
 #include "datasets/shard.h"
 #include "datasets/streams.h"
 #include "engine/shuffle.h"
@@ -48,12 +49,15 @@ typedef struct ct_source {
     bool drop_last;          /* DATASET: no short last batch */
     int64_t steps_per_epoch; /* NONE: from the job; the others compute it */
     ct_shard train;          /* DATASET: this rank's shard of the training split */
+    ct_augment augment;      /* DATASET: what happens to training samples (data.augment) */
     ct_streams streams;      /* STREAMS */
     /* Set by ct_source_open. */
     const ct_world *world;
     ct_datastore ds;
     bool ds_open;
     ct_shuffle order;        /* DATASET: the epoch's shuffle */
+    uint64_t seed;
+    float *augment_scratch;  /* DATASET with augmentation: one sample */
     ct_window window;        /* STREAMS: the current window's buffers */
     int64_t epoch, next;     /* the epoch in progress and its next step */
     bool pending;            /* a batch exchange is in flight */
