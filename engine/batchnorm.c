@@ -21,7 +21,8 @@ typedef struct ct_batch_norm {
     float eps, momentum;
     bool image;       /* BatchNorm2d: [C, H, W]; BatchNorm1d: [F] or [C, L] */
     bool last_train;  /* the mode of the last forward, for backward */
-    /* workspace: mean [c], invstd [c] of the last forward; batch var [c] */
+    /* workspace: sums [2c] doubles (len 1), then mean [c], invstd [c] of the
+     * last forward and the batch var [c] */
 } ct_batch_norm;
 
 /* Row sums in 8 float lanes, so that the loops vectorize (a single running
@@ -74,6 +75,38 @@ static double sum_prod_dev_row(const float *dy, const float *x, float m, int64_t
     return s;
 }
 
+/* The statistics of one channel from its count, sum of deviations squared
+ * and mean. */
+static void channel_stats(float *invstd, float *var_unbiased, double ss, double count, float eps)
+{
+    double var = ss / count;
+    *invstd = (float)(1.0 / sqrt(var + (double)eps));
+    *var_unbiased = (float)(count > 1.0 ? ss / (count - 1.0) : var);
+}
+
+/* batch_stats for one value per channel (x[n, c], BatchNorm1d over
+ * features): the sums run down the columns in double, a row at a time, so
+ * the loop over channels is contiguous and vectorizes. sums[c] is scratch. */
+static void feature_stats(float *mean, float *invstd, float *var_unbiased, double *sums, const float *x, int64_t n,
+                          int64_t c, float eps)
+{
+    memset(sums, 0, (size_t)c * sizeof *sums);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t ch = 0; ch < c; ch++)
+            sums[ch] += x[i * c + ch];
+    for (int64_t ch = 0; ch < c; ch++) {
+        mean[ch] = (float)(sums[ch] / (double)n);
+        sums[ch] = 0.0;
+    }
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            double d = (double)x[i * c + ch] - mean[ch];
+            sums[ch] += d * d;
+        }
+    for (int64_t ch = 0; ch < c; ch++)
+        channel_stats(&invstd[ch], &var_unbiased[ch], sums[ch], (double)n, eps);
+}
+
 /* mean[c] and invstd[c] of x[n, c, len] (biased variance); var_unbiased[c]
  * as PyTorch puts in running_var (the biased one when n*len == 1). */
 static void batch_stats(float *mean, float *invstd, float *var_unbiased, const float *x, int64_t n, int64_t c,
@@ -87,10 +120,8 @@ static void batch_stats(float *mean, float *invstd, float *var_unbiased, const f
         float m = (float)(s / count);
         for (int64_t i = 0; i < n; i++)
             ss += sum_sq_dev_row(x + (i * c + ch) * len, m, len);
-        double var = ss / count;
         mean[ch] = m;
-        invstd[ch] = (float)(1.0 / sqrt(var + (double)eps));
-        var_unbiased[ch] = (float)(count > 1.0 ? ss / (count - 1.0) : var);
+        channel_stats(&invstd[ch], &var_unbiased[ch], ss, count, eps);
     }
 }
 
@@ -105,6 +136,36 @@ static void normalize(float *y, const float *x, const float *mean, const float *
             float *yr = y + (i * c + ch) * len;
             for (int64_t j = 0; j < len; j++)
                 yr[j] = xr[j] * a + b;
+        }
+}
+
+/* batch_norm_backward_kernel for one value per channel (x[n, c]): the
+ * channel sums run down the columns, a row at a time. sums[2c] is
+ * scratch. */
+static void feature_backward(float *dx, float *dweight, float *dbias, double *sums, const float *dy,
+                             const float *x, const float *mean, const float *invstd, const float *weight, int64_t n,
+                             int64_t c, bool train)
+{
+    double *sdy = sums, *sdyx = sums + c; /* sum dy, sum dy (x - mean) */
+    memset(sums, 0, 2 * (size_t)c * sizeof *sums);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            double g = dy[i * c + ch];
+            sdy[ch] += g;
+            sdyx[ch] += g * ((double)x[i * c + ch] - mean[ch]);
+        }
+    for (int64_t ch = 0; ch < c; ch++) {
+        sdyx[ch] *= invstd[ch];
+        dweight[ch] += (float)sdyx[ch];
+        dbias[ch] += (float)sdy[ch];
+    }
+    if (!dx)
+        return;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            float is = invstd[ch];
+            float k0 = train ? (float)(sdy[ch] / (double)n) : 0.0f, k1 = train ? (float)(sdyx[ch] / (double)n) : 0.0f;
+            dx[i * c + ch] = weight[ch] * is * (dy[i * c + ch] - k0 - (x[i * c + ch] - mean[ch]) * is * k1);
         }
 }
 
@@ -167,7 +228,8 @@ static int batch_norm_build(ct_layer *l, ct_error *err)
     ct_layer_add_param(l, "running_mean", ct_shape1(c), CT_PARAM_BUFFER);
     ct_layer_add_param(l, "running_var", ct_shape1(c), CT_PARAM_BUFFER);
     ct_layer_add_param(l, "num_batches_tracked", (ct_shape){0, {0, 0, 0, 0}}, CT_PARAM_COUNTER);
-    l->workspace_fixed = (size_t)(3 * c);
+    /* Two doubles a channel first (the workspace starts 64-byte aligned). */
+    l->workspace_fixed = (size_t)(4 * c + 3 * c);
     return CT_OK;
 }
 
@@ -188,11 +250,15 @@ static void batch_norm_init(ct_layer *l, ct_rng *rng)
 static void batch_norm_forward(ct_layer *l, const float *x, float *y, int64_t n, const ct_pass *pass)
 {
     ct_batch_norm *bn = l->impl;
-    float *mean = l->workspace, *invstd = l->workspace + bn->c, *var = l->workspace + 2 * bn->c;
+    double *sums = (double *)l->workspace;
+    float *mean = l->workspace + 4 * bn->c, *invstd = mean + bn->c, *var = mean + 2 * bn->c;
     float *running_mean = l->params[BN_RUNNING_MEAN].data, *running_var = l->params[BN_RUNNING_VAR].data;
     bn->last_train = pass->mode == CT_MODE_TRAIN;
     if (bn->last_train) {
-        batch_stats(mean, invstd, var, x, n, bn->c, bn->len, bn->eps);
+        if (bn->len == 1)
+            feature_stats(mean, invstd, var, sums, x, n, bn->c, bn->eps);
+        else
+            batch_stats(mean, invstd, var, x, n, bn->c, bn->len, bn->eps);
         float mo = bn->momentum;
         for (int64_t ch = 0; ch < bn->c; ch++) {
             running_mean[ch] = (1.0f - mo) * running_mean[ch] + mo * mean[ch];
@@ -212,9 +278,13 @@ static void batch_norm_backward(ct_layer *l, const float *x, const float *y, con
 {
     (void)y;
     const ct_batch_norm *bn = l->impl;
-    const float *mean = l->workspace, *invstd = l->workspace + bn->c;
-    batch_norm_backward_kernel(dx, l->params[BN_WEIGHT].grad, l->params[BN_BIAS].grad, dy, x, mean, invstd,
-                               l->params[BN_WEIGHT].data, n, bn->c, bn->len, bn->last_train);
+    const float *mean = l->workspace + 4 * bn->c, *invstd = mean + bn->c;
+    if (bn->len == 1)
+        feature_backward(dx, l->params[BN_WEIGHT].grad, l->params[BN_BIAS].grad, (double *)l->workspace, dy, x, mean,
+                         invstd, l->params[BN_WEIGHT].data, n, bn->c, bn->last_train);
+    else
+        batch_norm_backward_kernel(dx, l->params[BN_WEIGHT].grad, l->params[BN_BIAS].grad, dy, x, mean, invstd,
+                                   l->params[BN_WEIGHT].data, n, bn->c, bn->len, bn->last_train);
 }
 
 #define CT_BN_OPS(name_, type_)                                                                    \

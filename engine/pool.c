@@ -58,10 +58,44 @@ static int64_t window_argmax(const float *plane, const ct_window *g, int64_t oy,
     return best;
 }
 
+/* max_pool_forward for the common 2x2 window of stride 2 without padding,
+ * whose windows lie inside the image: four loads and the same choice as
+ * window_argmax (the first maximum in scan order, the first NaN). */
+static void max_pool_2x2_forward(float *y, int32_t *arg, const float *x, const ct_window *g, int64_t planes)
+{
+    for (int64_t c = 0; c < planes; c++) {
+        const float *xp = x + c * g->h * g->w;
+        float *yp = y + c * g->oh * g->ow;
+        int32_t *ap = arg + c * g->oh * g->ow;
+        for (int64_t oy = 0; oy < g->oh; oy++) {
+            int64_t top = 2 * oy * g->w;
+            for (int64_t ox = 0; ox < g->ow; ox++) {
+                int64_t at[4] = {top + 2 * ox, top + 2 * ox + 1, top + g->w + 2 * ox, top + g->w + 2 * ox + 1};
+                int64_t best = at[0];
+                float m = xp[at[0]];
+                bool nan = m != m;
+                for (int k = 1; k < 4; k++) {
+                    float v = xp[at[k]];
+                    bool take = !nan && (v > m || v != v);
+                    nan |= v != v;
+                    m = take ? v : m;
+                    best = take ? at[k] : best;
+                }
+                yp[oy * g->ow + ox] = m;
+                ap[oy * g->ow + ox] = (int32_t)best;
+            }
+        }
+    }
+}
+
 /* y[planes, oh, ow] = max over each window of x[planes, h, w]; arg gets
  * the index of that maximum in its plane. */
 static void max_pool_forward(float *y, int32_t *arg, const float *x, const ct_window *g, int64_t planes)
 {
+    if (g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0) {
+        max_pool_2x2_forward(y, arg, x, g, planes);
+        return;
+    }
     for (int64_t c = 0; c < planes; c++) {
         const float *xp = x + c * g->h * g->w;
         float *yp = y + c * g->oh * g->ow;

@@ -312,6 +312,54 @@ static void test_max_pool_ties(void **state)
     ct_net_free(&net);
 }
 
+/* The 2x2, stride-2 windows (their own fast path) pick what a scan of each
+ * window picks: the first maximum, or the first NaN; seen through backward,
+ * which sends each window's gradient to the element picked. */
+static void test_max_pool_2x2_picks_as_the_scan(void **state)
+{
+    (void)state;
+    enum { C = 3, H = 6, W = 8, OH = 3, OW = 4 };
+    ct_net net;
+    ct_net_init(&net, "");
+    ct_net_add(&net, ct_max_pool2d_create(2, 0, 0), NULL);
+    t_build_shape(&net, ct_shape3(C, H, W), 1);
+    ct_rng rng;
+    ct_rng_seed(&rng, 4, 0);
+    float x[C * H * W], dy[C * OH * OW], dx[C * H * W], want_dx[C * H * W] = {0};
+    for (int i = 0; i < C * H * W; i++)
+        x[i] = (float)ct_rng_below(&rng, 4); /* many ties */
+    x[1] = NAN;
+    x[W + 3] = NAN; /* two NaNs in one window: the first wins */
+    x[2 * W + 2] = NAN;
+    for (int i = 0; i < C * OH * OW; i++)
+        dy[i] = (float)(i + 1);
+    const float *y = ct_net_forward(&net, x, 1, NULL);
+    for (int c = 0; c < C; c++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                int best = -1;
+                for (int k = 0; k < 4 && best < 0; k++) { /* the first NaN */
+                    int at = c * H * W + (2 * oy + k / 2) * W + 2 * ox + k % 2;
+                    if (isnan(x[at]))
+                        best = at;
+                }
+                if (best < 0) { /* the first maximum */
+                    best = c * H * W + 2 * oy * W + 2 * ox;
+                    for (int k = 1; k < 4; k++) {
+                        int at = c * H * W + (2 * oy + k / 2) * W + 2 * ox + k % 2;
+                        if (x[at] > x[best])
+                            best = at;
+                    }
+                }
+                int o = c * OH * OW + oy * OW + ox;
+                assert_true(isnan(x[best]) ? isnan(y[o]) : y[o] == x[best]);
+                want_dx[best] += dy[o];
+            }
+    ct_net_backward(&net, x, dy, 1, dx);
+    t_check_array(dx, want_dx, C * H * W, 0, 0, "max_pool2d 2x2 dx");
+    ct_net_free(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_batches_larger_than_a_chunk),
         cmocka_unit_test(test_init_is_pytorch_default),
         cmocka_unit_test(test_max_pool_ties),
+        cmocka_unit_test(test_max_pool_2x2_picks_as_the_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
