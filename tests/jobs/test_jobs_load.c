@@ -20,23 +20,31 @@ static void test_example_file(void **state)
     assert_int_equal(job->model->loss, CTRAIN__LOSS__CROSS_ENTROPY);
     assert_int_equal(job->model->n_networks, 1);
     const Ctrain__Network *net = job->model->networks[0];
-    assert_int_equal(net->n_layers, 5);
-    static const int types[] = {CTRAIN__LAYER__TYPE_LINEAR, CTRAIN__LAYER__TYPE_RELU, CTRAIN__LAYER__TYPE_LINEAR,
-                                CTRAIN__LAYER__TYPE_RELU, CTRAIN__LAYER__TYPE_LINEAR};
-    for (size_t i = 0; i < 5; i++) {
+    assert_int_equal(net->n_layers, 9);
+    static const int types[] = {CTRAIN__LAYER__TYPE_LINEAR,       CTRAIN__LAYER__TYPE_BATCH_NORM1D,
+                                CTRAIN__LAYER__TYPE_RELU,         CTRAIN__LAYER__TYPE_DROPOUT,
+                                CTRAIN__LAYER__TYPE_LINEAR,       CTRAIN__LAYER__TYPE_BATCH_NORM1D,
+                                CTRAIN__LAYER__TYPE_RELU,         CTRAIN__LAYER__TYPE_DROPOUT,
+                                CTRAIN__LAYER__TYPE_LINEAR};
+    for (size_t i = 0; i < 9; i++) {
         assert_int_equal(net->layers[i]->type_case, types[i]);
         assert_null(net->layers[i]->name);
     }
     assert_int_equal(net->layers[0]->linear->in_features, 784);
-    assert_int_equal(net->layers[0]->linear->out_features, 256);
-    assert_int_equal(net->layers[2]->linear->out_features, 128);
-    assert_int_equal(net->layers[4]->linear->out_features, 10);
-    assert_true(net->layers[4]->linear->bias);
-    assert_int_equal(job->optimizer->type, CTRAIN__OPTIMIZER_TYPE__SGD);
-    assert_true(job->optimizer->lr == 0.05f);
-    assert_true(job->optimizer->momentum == 0.9f);
-    assert_int_equal(job->train->epochs, 15);
-    assert_int_equal(job->train->batch_size, 128);
+    assert_int_equal(net->layers[0]->linear->out_features, 512);
+    assert_int_equal(net->layers[4]->linear->out_features, 256);
+    assert_int_equal(net->layers[8]->linear->out_features, 10);
+    assert_true(net->layers[8]->linear->bias);
+    assert_true(net->layers[3]->dropout->p == 0.2f);
+    assert_non_null(job->data->augment);
+    assert_true(job->data->augment->horizontal_flip->p == 0.5f);
+    assert_null(job->data->augment->random_crop);
+    assert_int_equal(job->optimizer->type, CTRAIN__OPTIMIZER_TYPE__ADAM);
+    assert_true(job->optimizer->lr == 0.002f);
+    assert_int_equal(job->optimizer->lr_schedule, CTRAIN__LR_SCHEDULE__COSINE);
+    assert_int_equal(job->train->epochs, 30);
+    assert_int_equal(job->train->batch_size, 256);
+    assert_true(job->train->drop_last);
     assert_true(job->checkpoint->every_epoch);
     ct_job_free(job);
 }
