@@ -37,6 +37,18 @@ int ct_shard_owner(int64_t row, int64_t n, int world)
     return lo;
 }
 
+void ct_shard_normalize(ct_shard *s, float mean, float std)
+{
+    if (s->dtype == CT_DTYPE_UINT8) {
+        s->scale /= std;
+        s->offset = (s->offset - mean) / std;
+        return;
+    }
+    float *x = (float *)s->values;
+    for (int64_t i = 0; i < s->nrows * s->sample_size; i++)
+        x[i] = (x[i] - mean) / std;
+}
+
 const char *ct_shard_class_name(const ct_shard *s, int64_t label)
 {
     return label >= 0 && (size_t)label < s->nclass_names ? s->class_names[label] : NULL;

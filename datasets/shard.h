@@ -67,6 +67,12 @@ void ct_shard_rows_float(const ct_shard *s, int64_t row, int64_t n, float *out);
  * out[n, sample_size] float32. */
 void ct_shard_values_float(const ct_shard *s, const void *values, int64_t n, float *out);
 
+/* Standardises the inputs after the file's scale and offset, as
+ * torchvision's Normalize: x' = (x - mean) / std (std > 0). uint8 values
+ * stay as stored: their scale and offset take it in; float32 values change
+ * in place. */
+void ct_shard_normalize(ct_shard *s, float mean, float std);
+
 /* The name of class `label` (from the file's class_names), or NULL. */
 const char *ct_shard_class_name(const ct_shard *s, int64_t label);
 

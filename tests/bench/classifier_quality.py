@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,15 +33,25 @@ from torchvision import transforms
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """PyYAML reads YAML 1.1, where 1e-05 (no dot) is a string; ctrain's YAML 1.2 reads a number."""
+
+
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+$"),
+                                   list("-+0123456789"))
+
+
 def resolved_job(ctrain, job):
     """The job with every default, as `ctrain job check` prints it."""
     out = subprocess.run([ctrain, "job", "check", job], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    return yaml.safe_load("\n".join(line for line in out.splitlines() if not line.startswith("#")))
+    return yaml.load("\n".join(line for line in out.splitlines() if not line.startswith("#")), Loader=Yaml12Loader)
 
 
 def layer(spec, x):
     """One job layer as the PyTorch module of the same parameters; x, a
     sample batch of the input it gets, fills in the sizes the job infers."""
+    if isinstance(spec, str):  # a field-less layer prints as its bare name: `- relu`
+        spec = {spec: {}}
     (kind, args), = [(k, v) for k, v in spec.items() if k != "name"]
     args = args or {}
     if kind == "linear":
