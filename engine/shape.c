@@ -30,3 +30,18 @@ const char *ct_shape_str(const ct_shape *s, char *buf, size_t size)
         snprintf(buf + used, size - used, "]");
     return buf;
 }
+
+bool ct_shape_same_sample(const ct_shape *a, const ct_shape *b)
+{
+    int i = 0, j = 0;
+    while (i < a->ndim - 1 && a->dim[i] == 1)
+        i++;
+    while (j < b->ndim - 1 && b->dim[j] == 1)
+        j++;
+    if (a->ndim - i != b->ndim - j)
+        return false;
+    for (; i < a->ndim; i++, j++)
+        if (a->dim[i] != b->dim[j])
+            return false;
+    return true;
+}

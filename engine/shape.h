@@ -2,6 +2,7 @@
 #ifndef CT_ENGINE_SHAPE_H
 #define CT_ENGINE_SHAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,10 @@ static inline ct_shape ct_shape4(int64_t a, int64_t b, int64_t c, int64_t d) { r
 
 /* Number of elements (1 for a 0-dim shape). */
 int64_t ct_shape_numel(const ct_shape *s);
+
+/* Whether two per-sample shapes hold the same values in the same order:
+ * equal once leading 1s are dropped ([1, 28, 28] and [28, 28]). */
+bool ct_shape_same_sample(const ct_shape *a, const ct_shape *b);
 int ct_shape_equal(const ct_shape *a, const ct_shape *b);
 /* Writes "[1, 28, 28]" into buf; returns buf. */
 const char *ct_shape_str(const ct_shape *s, char *buf, size_t size);

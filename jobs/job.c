@@ -12,6 +12,7 @@ int ct_pb_is_optional_section(const ProtobufCFieldDescriptor *f)
 {
     return f == protobuf_c_message_descriptor_get_field_by_name(&ctrain__network__descriptor, "optimizer") ||
            f == protobuf_c_message_descriptor_get_field_by_name(&ctrain__data__descriptor, "augment") ||
+           f == protobuf_c_message_descriptor_get_field_by_name(&ctrain__data__descriptor, "normalize") ||
            (f->type == PROTOBUF_C_TYPE_MESSAGE &&
             protobuf_c_message_descriptor_get_field_by_name(&ctrain__augment__descriptor, f->name) == f);
 }

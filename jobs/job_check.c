@@ -339,21 +339,52 @@ static int check_network(const checker *c, size_t i, const Ctrain__Network *net)
     return CT_OK;
 }
 
-/* The autoencoder family: networks "encoder" then "decoder", a loss against
- * the input's values, and its settings section. */
-static int check_autoencoder(const checker *c, const Ctrain__Model *m)
+/* A two-network family's networks: names[0] then names[1]. */
+static int check_two_networks(const checker *c, const Ctrain__Model *m, const char *family,
+                              const char *const names[2])
 {
-    static const char *const names[2] = {"encoder", "decoder"};
     if (m->n_networks != 2)
-        return bad(c, "model.networks", "an autoencoder has two networks, 'encoder' and 'decoder', found %zu",
+        return bad(c, "model.networks", "%s has two networks, '%s' and '%s', found %zu", family, names[0], names[1],
                    m->n_networks);
     for (size_t i = 0; i < 2; i++) {
         char path[64];
         snprintf(path, sizeof path, "model.networks[%zu].name", i);
         if (strcmp(m->networks[i]->name, names[i]) != 0)
-            return bad(c, path, "an autoencoder's networks are named 'encoder' then 'decoder': expected '%s', "
-                       "found '%s'%s", names[i], m->networks[i]->name, dflt(c, path));
+            return bad(c, path, "%s's networks are named '%s' then '%s': expected '%s', found '%s'%s", family,
+                       names[0], names[1], names[i], m->networks[i]->name, dflt(c, path));
     }
+    return CT_OK;
+}
+
+/* The GAN family: networks "generator" then "discriminator", and its
+ * settings. */
+static int check_gan(const checker *c, const Ctrain__Model *m)
+{
+    static const char *const names[2] = {"generator", "discriminator"};
+    if (check_two_networks(c, m, "a GAN", names))
+        return CT_ERR;
+    const Ctrain__Gan *g = m->gan;
+    if (!g)
+        return CT_OK; /* every setting has its default */
+    if (size_in(c, "model.gan.latent_size", g->latent_size, 1) || at_least(c, "model.gan.d_steps", g->d_steps, 1) ||
+        size_in(c, "model.gan.classes", g->classes, 0))
+        return CT_ERR;
+    if (!(g->real_label > 0 && g->real_label <= 1))
+        return bad(c, "model.gan.real_label", "expected a number > 0 and <= 1, found %g%s", g->real_label,
+                   dflt(c, "model.gan.real_label"));
+    if (g->samples < 1 || g->samples > 1024)
+        return bad(c, "model.gan.samples", "expected 1 to 1024 samples in the epoch's grid, found %u%s", g->samples,
+                   dflt(c, "model.gan.samples"));
+    return CT_OK;
+}
+
+/* The autoencoder family: networks "encoder" then "decoder", a loss against
+ * the input's values, and its settings section. */
+static int check_autoencoder(const checker *c, const Ctrain__Model *m)
+{
+    static const char *const names[2] = {"encoder", "decoder"};
+    if (check_two_networks(c, m, "an autoencoder", names))
+        return CT_ERR;
     if (m->loss != CTRAIN__LOSS__MSE && m->loss != CTRAIN__LOSS__BCE_WITH_LOGITS)
         return bad(c, "model.loss", "an autoencoder trains with mse or bce_with_logits, found cross_entropy%s",
                    dflt(c, "model.loss"));
@@ -377,16 +408,24 @@ static int check_model(const checker *c, const Ctrain__Model *m)
         return bad(c, "model.networks", "expected at least one network, found none");
     if (m->family == CTRAIN__FAMILY__CLASSIFIER && n != 1)
         return bad(c, "model.networks", "a classifier has exactly one network, found %zu", n);
-    if (m->family == CTRAIN__FAMILY__AUTOENCODER && check_autoencoder(c, m))
-        return CT_ERR;
-    if (m->autoencoder && m->family != CTRAIN__FAMILY__AUTOENCODER) {
+    /* Settings of another family than the job's (a oneof: at most one is
+     * set, and its pointer is the only one to read). */
+    const char *settings = m->settings_case == CTRAIN__MODEL__SETTINGS_AUTOENCODER &&
+                                   m->family != CTRAIN__FAMILY__AUTOENCODER ? "autoencoder"
+                           : m->settings_case == CTRAIN__MODEL__SETTINGS_GAN && m->family != CTRAIN__FAMILY__GAN
+                               ? "gan"
+                               : NULL;
+    if (settings) {
         const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&ctrain__family__descriptor, m->family);
-        char family[32] = "";
+        char family[32] = "", path[32];
         for (size_t i = 0; v && v->name[i] && i + 1 < sizeof family; i++)
             family[i] = (char)tolower((unsigned char)v->name[i]);
-        return bad(c, "model.autoencoder", "these settings are for family autoencoder; the job's family is %s",
-                   family);
+        snprintf(path, sizeof path, "model.%s", settings);
+        return bad(c, path, "these settings are for family %s; the job's family is %s", settings, family);
     }
+    if ((m->family == CTRAIN__FAMILY__AUTOENCODER && check_autoencoder(c, m)) ||
+        (m->family == CTRAIN__FAMILY__GAN && check_gan(c, m)))
+        return CT_ERR;
     for (size_t i = 0; i < n; i++) {
         if (check_network(c, i, m->networks[i]))
             return CT_ERR;
@@ -417,6 +456,13 @@ static int check_augment(const checker *c, const Ctrain__Augment *a)
     return CT_OK;
 }
 
+static int check_normalize(const checker *c, const Ctrain__Normalize *n)
+{
+    if (!n)
+        return CT_OK;
+    return finite(c, "data.normalize.mean", n->mean) || positive(c, "data.normalize.std", n->std) ? CT_ERR : CT_OK;
+}
+
 int ct_job_check(const ct_job *job, const ct_marks *marks, const char *origin, ct_error *err)
 {
     checker c = {marks, origin, err};
@@ -424,7 +470,8 @@ int ct_job_check(const ct_job *job, const ct_marks *marks, const char *origin, c
     if (!path || !*path)
         return bad(&c, "data.path", "expected the path of an HDF5 dataset file, found %s",
                    path ? "an empty string" : "nothing (it is required)");
-    if (check_augment(&c, job->data->augment) || check_model(&c, job->model) ||
+    if (check_augment(&c, job->data->augment) || check_normalize(&c, job->data->normalize) ||
+        check_model(&c, job->model) ||
         check_optimizer(&c, "optimizer", job->optimizer) || check_train(&c, job->train))
         return CT_ERR;
     return CT_OK;

@@ -8,6 +8,8 @@ int ct_cmd_eval(int argc, char **argv);
 int ct_cmd_reconstruct(int argc, char **argv);
 int ct_cmd_embed(int argc, char **argv);
 int ct_cmd_search(int argc, char **argv);
+int ct_cmd_sample(int argc, char **argv);
+int ct_cmd_fid(int argc, char **argv);
 int ct_cmd_plot(int argc, char **argv);
 int ct_cmd_data(int argc, char **argv);
 int ct_cmd_job(int argc, char **argv);

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cluster/commands/ae_tool.h"
+#include "cluster/commands/model_tool.h"
 #include "cluster/commands/commands.h"
 #include "cluster/analysis/pca.h"
 #include "cluster/output/png.h"
@@ -24,14 +24,14 @@ static int parse_args(int argc, char **argv, embed_args *a, ct_error *err)
 {
     memset(a, 0, sizeof *a);
     ct_option options[] = {{"--out", &a->out, NULL}, {"--png", &a->png, NULL}};
-    if (ct_ae_tool_parse(argc, argv, &a->src, options, 2, err) != CT_OK)
+    if (ct_model_tool_parse(argc, argv, &a->src, options, 2, err) != CT_OK)
         return CT_ERR;
     if (!a->out)
         return ct_fail(err, "embed: --out FILE.h5 is required");
     return CT_OK;
 }
 
-static int write_latents(const ct_ae_tool *t, const char *path, const float *codes, ct_error *err)
+static int write_latents(const ct_model_tool *t, const char *path, const float *codes, ct_error *err)
 {
     const ct_shard *s = t->split;
     char tmp[4300];
@@ -85,7 +85,7 @@ static int plane_coordinates(float *xy, const float *codes, int64_t n, int64_t l
     return CT_OK;
 }
 
-static int draw_scatter(ct_ae_tool *t, const char *path, const float *codes, ct_error *err)
+static int draw_scatter(ct_model_tool *t, const char *path, const float *codes, ct_error *err)
 {
     const ct_shard *s = t->split;
     int64_t n = s->nrows;
@@ -123,7 +123,7 @@ static int draw_scatter(ct_ae_tool *t, const char *path, const float *codes, ct_
             char buf[16];
             int y = PLOT_Y + 10 + k * 18;
             ct_canvas_fill(&c, PLOT_X + PLOT_SIZE + 16, y, 10, 10, ct_class_color(k));
-            ct_canvas_text(&c, PLOT_X + PLOT_SIZE + 32, y, ct_ae_tool_class_name(t, k, buf, sizeof buf), black, 1);
+            ct_canvas_text(&c, PLOT_X + PLOT_SIZE + 32, y, ct_model_tool_class_name(t, k, buf, sizeof buf), black, 1);
         }
         rc = ct_canvas_write_png(&c, path, err);
     }
@@ -132,9 +132,9 @@ static int draw_scatter(ct_ae_tool *t, const char *path, const float *codes, ct_
     return rc;
 }
 
-static int embed(ct_ae_tool *t, const embed_args *a, ct_error *err)
+static int embed(ct_model_tool *t, const embed_args *a, ct_error *err)
 {
-    float *codes = ct_ae_tool_codes(t);
+    float *codes = ct_model_tool_codes(t);
     int rc = write_latents(t, a->out, codes, err);
     if (rc == CT_OK)
         printf("%s: /latents [%lld, %lld] and /labels of /%s\n", a->out, (long long)t->split->nrows,
@@ -150,13 +150,13 @@ static int embed(ct_ae_tool *t, const embed_args *a, ct_error *err)
 
 int ct_cmd_embed(int argc, char **argv)
 {
-    ct_ae_tool tool = {0};
+    ct_model_tool tool = {0};
     ct_error err;
     embed_args args;
     int rc = parse_args(argc, argv, &args, &err);
     if (rc == CT_OK)
-        rc = ct_ae_tool_open(&tool, "embed", &args.src, true, &err);
+        rc = ct_model_tool_open(&tool, "embed", &args.src, &ct_autoencoder_family, true, &err);
     if (rc == CT_OK)
         rc = embed(&tool, &args, &err);
-    return ct_ae_tool_close(&tool, rc, &err);
+    return ct_model_tool_close(&tool, rc, &err);
 }

@@ -52,6 +52,32 @@ static const help_topic topics[] = {
      "  --data, --split   another data file or split than the checkpoint's job names\n"
      "  --job JOB.yaml    the model of this job instead of the checkpoint's (a PyTorch\n"
      "                    state_dict exported to /model/<name> datasets has no job)\n"},
+    {"sample",
+     "usage: ctrain sample CKPT [--out FILE.png] [--n 64] [--seed S] [--class K] [--interpolate]\n"
+     "                     [--out-h5 FILE.h5] [--data FILE.h5] [--split NAME] [--job JOB.yaml]\n"
+     "\n"
+     "Draws images with a GAN's generator (evaluation mode: batch norm uses its running\n"
+     "statistics). Runs as one process.\n"
+     "  --out FILE.png    a grid of n samples (up to 1024); a conditional GAN's has a column\n"
+     "                    per class unless --class is given\n"
+     "  --seed S          which z are drawn (default 1): the same seed draws the same images\n"
+     "  --class K         only class K (a conditional GAN)\n"
+     "  --interpolate     rows of 8 that walk linearly from one random z to another\n"
+     "  --out-h5 FILE.h5  n generated images as /train/images float32 in [0, 1] (and, for a\n"
+     "                    conditional GAN, /train/labels, every class in turn), with the data's\n"
+     "                    evaluation split copied as /test: a dataset a classifier trains on\n"},
+    {"fid",
+     "usage: ctrain fid GEN_CKPT --features CLASSIFIER_CKPT [--n 10000] [--seed S]\n"
+     "                  [--data FILE.h5] [--split NAME] [--job JOB.yaml]\n"
+     "\n"
+     "Scores a GAN's samples with a trained classifier (jobs/fashion_cnn.yaml is the\n"
+     "reference): the Frechet distance between the features of the classifier's evaluation\n"
+     "split and of n generated images, the features being the input of the classifier's\n"
+     "last linear layer. Runs as one process. Prints\n"
+     "  fid=...         lower is closer to the data (0: the same mean and covariance)\n"
+     "  classes=K/C     classes the classifier gives at least 2% of the samples (mode collapse\n"
+     "                  shows as a small K)\n"
+     "  confidence=...  the mean of the classifier's top probability on the samples\n"},
     {"embed",
      "usage: ctrain embed CKPT --out FILE.h5 [--png FILE.png] [--data FILE.h5] [--split NAME]\n"
      "                    [--job JOB.yaml]\n"
@@ -103,6 +129,8 @@ static void overview(void)
          "  reconstruct CKPT      draw an autoencoder's reconstructions (PNG)\n"
          "  embed CKPT            write an autoencoder's latent codes (HDF5, PNG scatter)\n"
          "  search CKPT           nearest neighbours in an autoencoder's latent space\n"
+         "  sample CKPT           draw a GAN's samples (PNG grid, HDF5 dataset)\n"
+         "  fid GEN_CKPT          score a GAN's samples (FID, classes, confidence)\n"
          "  plot RUN_DIR...       draw runs' training curves from metrics.jsonl (PNG)\n"
          "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
          "  job check JOB.yaml    validate a job and print it resolved\n"
@@ -123,6 +151,6 @@ int ct_cmd_help(int argc, char **argv)
         }
     }
     char msg[256];
-    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, plot, data, job, help)", argv[1]);
+    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, sample, fid, plot, data, job, help)", argv[1]);
     return ct_report_error(msg);
 }

@@ -34,6 +34,10 @@ int main(int argc, char **argv)
         return ct_cmd_embed(argc - 1, argv + 1);
     if (strcmp(command, "search") == 0)
         return ct_cmd_search(argc - 1, argv + 1);
+    if (strcmp(command, "sample") == 0)
+        return ct_cmd_sample(argc - 1, argv + 1);
+    if (strcmp(command, "fid") == 0)
+        return ct_cmd_fid(argc - 1, argv + 1);
     if (strcmp(command, "plot") == 0)
         return ct_cmd_plot(argc - 1, argv + 1);
     if (strcmp(command, "data") == 0)

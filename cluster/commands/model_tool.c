@@ -1,4 +1,4 @@
-#include "cluster/commands/ae_tool.h"
+#include "cluster/commands/model_tool.h"
 #include "cluster/families/families.h"
 
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #define COMMON_OPTIONS 3
 #define MAX_EXTRA 8
 
-int ct_ae_tool_parse(int argc, char **argv, ct_restore_source *src, const ct_option *extra, int nextra,
+int ct_model_tool_parse(int argc, char **argv, ct_restore_source *src, const ct_option *extra, int nextra,
                      ct_error *err)
 {
     memset(src, 0, sizeof *src);
@@ -26,25 +26,45 @@ int ct_ae_tool_parse(int argc, char **argv, ct_restore_source *src, const ct_opt
     return ct_options_parse(argc, argv, options, COMMON_OPTIONS + nextra, &src->checkpoint, "checkpoint", err);
 }
 
-int ct_ae_tool_open(ct_ae_tool *t, const char *command, const ct_restore_source *src, bool labels, ct_error *err)
+/* Sets t's run up from src on t->world (already started) and finds its model. */
+static int open_model(ct_model_tool *t, const char *command, const ct_restore_source *src, const ct_family *family,
+                      bool labels, ct_error *err)
+{
+    t->command = command;
+    ct_run_init(&t->run, &t->world);
+    t->run.eval_labels = labels;
+    if (ct_restore_for_eval(&t->run, src, family, t->origin, sizeof t->origin, err) != CT_OK)
+        return ct_fail_context(err, "%s", command);
+    t->ae = ct_autoencoder_of(&t->run, &t->split);
+    if (!t->ae)
+        t->gan = ct_gan_of(&t->run, &t->split);
+    if (!t->ae && !t->gan)
+        t->classifier = ct_classifier_of(&t->run, &t->split);
+    return CT_OK;
+}
+
+int ct_model_tool_open(ct_model_tool *t, const char *command, const ct_restore_source *src,
+                       const ct_family *family, bool labels, ct_error *err)
 {
     memset(t, 0, sizeof *t);
-    t->command = command;
     if (ct_world_init(&t->world, NULL, NULL, err) != CT_OK)
         return CT_ERR;
     t->world_up = true;
     if (t->world.size > 1)
         return ct_fail(err, "%s runs as one process: start it without mpirun (found %d ranks)", command,
                        t->world.size);
-    ct_run_init(&t->run, &t->world);
-    t->run.eval_labels = labels;
-    if (ct_restore_for_eval(&t->run, src, &ct_autoencoder_family, t->origin, sizeof t->origin, err) != CT_OK)
-        return ct_fail_context(err, "%s", command);
-    t->ae = ct_autoencoder_of(&t->run, &t->split);
-    return CT_OK;
+    return open_model(t, command, src, family, labels, err);
 }
 
-float *ct_ae_tool_codes(ct_ae_tool *t)
+int ct_model_tool_open_also(ct_model_tool *t, const ct_model_tool *first, const ct_restore_source *src,
+                            const ct_family *family, bool labels, ct_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->world = first->world;
+    return open_model(t, first->command, src, family, labels, err);
+}
+
+float *ct_model_tool_codes(ct_model_tool *t)
 {
     const ct_shard *s = t->split;
     int64_t chunk = t->run.job->train->eval_batch_size, latent = t->ae->latent_size;
@@ -61,7 +81,7 @@ float *ct_ae_tool_codes(ct_ae_tool *t)
     return codes;
 }
 
-const char *ct_ae_tool_class_name(const ct_ae_tool *t, int32_t label, char *buf, size_t size)
+const char *ct_model_tool_class_name(const ct_model_tool *t, int32_t label, char *buf, size_t size)
 {
     const char *name = ct_shard_class_name(t->split, label);
     if (name)
@@ -70,7 +90,7 @@ const char *ct_ae_tool_class_name(const ct_ae_tool *t, int32_t label, char *buf,
     return buf;
 }
 
-int ct_ae_tool_close(ct_ae_tool *t, int rc, const ct_error *err)
+int ct_model_tool_close(ct_model_tool *t, int rc, const ct_error *err)
 {
     int status = 0;
     if (rc != CT_OK)

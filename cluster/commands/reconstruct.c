@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cluster/commands/ae_tool.h"
+#include "cluster/commands/model_tool.h"
 #include "cluster/commands/commands.h"
 #include "cluster/output/image_grid.h"
 #include "engine/alloc.h"
@@ -25,14 +25,14 @@ static int parse_args(int argc, char **argv, recon_args *a, ct_error *err)
     memset(a, 0, sizeof *a);
     a->n = 16;
     ct_option options[] = {{"--out", &a->out, NULL}, {"--n", &a->n_text, NULL}, {"--noise", NULL, &a->noise}};
-    if (ct_ae_tool_parse(argc, argv, &a->src, options, 3, err) != CT_OK)
+    if (ct_model_tool_parse(argc, argv, &a->src, options, 3, err) != CT_OK)
         return CT_ERR;
     if (!a->out)
         return ct_fail(err, "reconstruct: --out FILE.png is required");
     return ct_options_int("reconstruct", "--n", a->n_text, 1, 1024, &a->n, err);
 }
 
-static int reconstruct(ct_ae_tool *t, const recon_args *a, ct_error *err)
+static int reconstruct(ct_model_tool *t, const recon_args *a, ct_error *err)
 {
     ct_autoencoder *ae = t->ae;
     const ct_shard *split = t->split;
@@ -91,13 +91,13 @@ static int reconstruct(ct_ae_tool *t, const recon_args *a, ct_error *err)
 
 int ct_cmd_reconstruct(int argc, char **argv)
 {
-    ct_ae_tool tool = {0};
+    ct_model_tool tool = {0};
     ct_error err;
     recon_args args;
     int rc = parse_args(argc, argv, &args, &err);
     if (rc == CT_OK)
-        rc = ct_ae_tool_open(&tool, "reconstruct", &args.src, false, &err);
+        rc = ct_model_tool_open(&tool, "reconstruct", &args.src, &ct_autoencoder_family, false, &err);
     if (rc == CT_OK)
         rc = reconstruct(&tool, &args, &err);
-    return ct_ae_tool_close(&tool, rc, &err);
+    return ct_model_tool_close(&tool, rc, &err);
 }

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cluster/commands/ae_tool.h"
+#include "cluster/commands/model_tool.h"
 #include "cluster/commands/commands.h"
 #include "cluster/analysis/neighbours.h"
 #include "cluster/output/png.h"
@@ -35,7 +35,7 @@ static int parse_args(int argc, char **argv, search_args *a, ct_error *err)
                            {"--query", &a->query_text, NULL},
                            {"--k", &a->k_text, NULL},
                            {"--all", NULL, &a->all}};
-    if (ct_ae_tool_parse(argc, argv, &a->src, options, 4, err) != CT_OK)
+    if (ct_model_tool_parse(argc, argv, &a->src, options, 4, err) != CT_OK)
         return CT_ERR;
     if (!a->out || !a->query_text)
         return ct_fail(err, "search: --query ROW and --out FILE.png are required");
@@ -45,7 +45,7 @@ static int parse_args(int argc, char **argv, search_args *a, ct_error *err)
 }
 
 /* The query and its neighbours side by side, with class names and distances. */
-static int draw_row(ct_ae_tool *t, const search_args *a, const int64_t *found, const float *dist, ct_error *err)
+static int draw_row(ct_model_tool *t, const search_args *a, const int64_t *found, const float *dist, ct_error *err)
 {
     const ct_shard *s = t->split;
     ct_image_shape image;
@@ -72,7 +72,7 @@ static int draw_row(ct_ae_tool *t, const search_args *a, const int64_t *found, c
         ct_canvas_fill(&c, x, y, tile_w + 2 * FRAME, tile_h + 2 * FRAME, frame);
         ct_shard_rows_float(s, row, 1, pixels);
         ct_canvas_image(&c, x + FRAME, y + FRAME, pixels, &image, scale);
-        snprintf(name, sizeof name, "%.14s", ct_ae_tool_class_name(t, s->labels[row], buf, sizeof buf));
+        snprintf(name, sizeof name, "%.14s", ct_model_tool_class_name(t, s->labels[row], buf, sizeof buf));
         ct_canvas_text(&c, x, y + tile_h + 2 * FRAME + 4, name, black, 1);
         if (i > 0) {
             snprintf(name, sizeof name, "d = %.3g", dist[i - 1]);
@@ -85,7 +85,7 @@ static int draw_row(ct_ae_tool *t, const search_args *a, const int64_t *found, c
     return rc;
 }
 
-static int search(ct_ae_tool *t, const search_args *a, ct_error *err)
+static int search(ct_model_tool *t, const search_args *a, ct_error *err)
 {
     const ct_shard *s = t->split;
     const char *split = t->run.job->data->test_split;
@@ -95,7 +95,7 @@ static int search(ct_ae_tool *t, const search_args *a, ct_error *err)
     if (a->k >= s->nrows)
         return ct_fail(err, "search: --k %lld: /%s holds only %lld rows", (long long)a->k, split,
                        (long long)s->nrows);
-    float *codes = ct_ae_tool_codes(t);
+    float *codes = ct_model_tool_codes(t);
     ct_neighbours nb;
     ct_neighbours_init(&nb, codes, s->nrows, t->ae->latent_size);
     int64_t *found = CT_ALLOC_ARRAY(int64_t, (size_t)a->k);
@@ -106,11 +106,11 @@ static int search(ct_ae_tool *t, const search_args *a, ct_error *err)
     for (int64_t i = 0; i < a->k; i++)
         hits += s->labels[found[i]] == s->labels[a->query];
     printf("query %lld of /%s (%s): %lld of %lld nearest neighbours of the same class, hit rate %.3f\n",
-           (long long)a->query, split, ct_ae_tool_class_name(t, s->labels[a->query], buf, sizeof buf),
+           (long long)a->query, split, ct_model_tool_class_name(t, s->labels[a->query], buf, sizeof buf),
            (long long)hits, (long long)a->k, (double)hits / (double)a->k);
     for (int64_t i = 0; i < a->k; i++)
         printf("  %2lld. row %lld (%s), distance %.4g\n", (long long)i + 1, (long long)found[i],
-               ct_ae_tool_class_name(t, s->labels[found[i]], buf2, sizeof buf2), dist[i]);
+               ct_model_tool_class_name(t, s->labels[found[i]], buf2, sizeof buf2), dist[i]);
     if (a->all)
         printf("mean hit rate among %lld neighbours over all %lld rows of /%s: %.4f\n", (long long)a->k,
                (long long)s->nrows, split, ct_neighbours_hit_rate(&nb, s->labels, (int)a->k));
@@ -126,13 +126,13 @@ static int search(ct_ae_tool *t, const search_args *a, ct_error *err)
 
 int ct_cmd_search(int argc, char **argv)
 {
-    ct_ae_tool tool = {0};
+    ct_model_tool tool = {0};
     ct_error err;
     search_args args;
     int rc = parse_args(argc, argv, &args, &err);
     if (rc == CT_OK)
-        rc = ct_ae_tool_open(&tool, "search", &args.src, true, &err);
+        rc = ct_model_tool_open(&tool, "search", &args.src, &ct_autoencoder_family, true, &err);
     if (rc == CT_OK)
         rc = search(&tool, &args, &err);
-    return ct_ae_tool_close(&tool, rc, &err);
+    return ct_model_tool_close(&tool, rc, &err);
 }

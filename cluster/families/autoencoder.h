@@ -3,7 +3,7 @@
  * bce_with_logits against the (clean) input. A denoising autoencoder
  * corrupts the encoder's input first. ae_model.c builds and runs the model
  * (no MPI); autoencoder.c is the training family; the reconstruct, embed and
- * search commands (ae_tool.h) use the model of a checkpoint. */
+ * search commands (model_tool.h) use the model of a checkpoint. */
 #ifndef CT_CLUSTER_AUTOENCODER_H
 #define CT_CLUSTER_AUTOENCODER_H
 

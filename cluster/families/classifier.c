@@ -1,6 +1,7 @@
 /* The classifier family: one network, cross-entropy on integer labels (or
  * NLL after a log_softmax layer), accuracy on the test split and, when asked
  * (ctrain eval --confusion), the confusion matrix. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cluster/families/families.h"
@@ -22,21 +23,6 @@ typedef struct classifier {
     double *confusion;   /* [classes, classes] with run->eval_confusion, else NULL */
 } classifier;
 
-/* Every label must name one of the network's outputs. */
-static int check_labels(const ct_run *run, const classifier *c, const ct_shard *shard, const char *split,
-                        ct_error *err)
-{
-    const Ctrain__Data *d = run->job->data;
-    if (shard->num_classes && shard->num_classes != c->classes)
-        return ct_fail(err, "%s: /%s/%s has %lld classes but the network's last layer has %lld outputs", d->path,
-                       split, d->target, (long long)shard->num_classes, (long long)c->classes);
-    for (int64_t i = 0; i < shard->nrows; i++)
-        if (shard->labels[i] >= c->classes)
-            return ct_fail(err, "%s: /%s/%s row %lld: label %d is out of range for %lld classes", d->path, split,
-                           d->target, (long long)(shard->first_row + i), shard->labels[i], (long long)c->classes);
-    return CT_OK;
-}
-
 static int classifier_setup(ct_run *run, ct_error *err)
 {
     classifier *c = CT_ALLOC_ARRAY(classifier, 1);
@@ -55,9 +41,11 @@ static int classifier_setup(ct_run *run, ct_error *err)
         ct_fail_context(err, "%s", run->job_origin);
     } else {
         c->classes = ct_shape_numel(ct_net_out_shape(&c->net));
-        rc = check_labels(run, c, &c->test, job->data->test_split, err);
+        char source[96];
+        snprintf(source, sizeof source, "the network's last layer has %lld outputs", (long long)c->classes);
+        rc = ct_family_check_labels(run, &c->test, job->data->test_split, c->classes, source, err);
         if (rc == CT_OK && !run->eval_only)
-            rc = check_labels(run, c, &run->source.train, job->data->train_split, err);
+            rc = ct_family_check_labels(run, &run->source.train, job->data->train_split, c->classes, source, err);
     }
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
@@ -139,3 +127,13 @@ const ct_family ct_classifier_family = {
     .end_epoch = NULL,
     .teardown = classifier_teardown,
 };
+
+ct_net *ct_classifier_of(ct_run *run, const ct_shard **split)
+{
+    if (run->family != &ct_classifier_family || !run->family_state)
+        return NULL;
+    classifier *c = run->family_state;
+    if (split)
+        *split = &c->test;
+    return &c->net;
+}

@@ -6,5 +6,11 @@
 
 extern const ct_family ct_classifier_family;
 extern const ct_family ct_autoencoder_family;
+extern const ct_family ct_gan_family;
+
+/* The network of a run of the classifier family (after its setup) and, in
+ * *split when not NULL, its evaluation split; NULL when the run's family is
+ * another. */
+ct_net *ct_classifier_of(ct_run *run, const ct_shard **split);
 
 #endif

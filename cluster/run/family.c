@@ -10,8 +10,9 @@
 #include "engine/clip.h"
 
 /* The job's data.augment for the training shard: padding shows a stored 0
- * (the offset of uint8 pixels, 0 for floats). */
-static int augmentation(const Ctrain__Augment *spec, const ct_shard *train, ct_augment *a, ct_error *err)
+ * (the offset of uint8 pixels, normalised; for floats, 0 normalised). */
+static int augmentation(const Ctrain__Augment *spec, const Ctrain__Normalize *normalize, const ct_shard *train,
+                        ct_augment *a, ct_error *err)
 {
     memset(a, 0, sizeof *a);
     if (!spec)
@@ -20,6 +21,8 @@ static int augmentation(const Ctrain__Augment *spec, const ct_shard *train, ct_a
     a->flip_p = spec->horizontal_flip ? spec->horizontal_flip->p : 0.0f;
     a->noise_std = spec->gaussian_noise ? spec->gaussian_noise->std : 0.0f;
     a->pad_value = train->dtype == CT_DTYPE_UINT8 ? train->offset : 0.0f;
+    if (train->dtype != CT_DTYPE_UINT8 && normalize)
+        a->pad_value = (0.0f - normalize->mean) / normalize->std;
     return ct_augment_check(a, &train->sample_shape, err);
 }
 
@@ -34,20 +37,41 @@ int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_er
         src->batch_size = run->job->train->batch_size;
         src->drop_last = run->job->train->drop_last;
         rc = ct_shard_read(&src->train, d->path, d->train_split, d->input, target, rank, world, err);
-        if (rc == CT_OK && (rc = augmentation(d->augment, &src->train, &src->augment, err)) != CT_OK)
-            ct_fail_context(err, "%s", run->job_origin);
     }
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
     rc = ct_shard_read(test, d->path, d->test_split, d->input, target, rank, world, err);
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
-    if (!run->eval_only && !ct_shape_equal(&src->train.sample_shape, &test->sample_shape)) {
+    if (d->normalize) {
+        ct_shard_normalize(test, d->normalize->mean, d->normalize->std);
+        if (!run->eval_only)
+            ct_shard_normalize(&src->train, d->normalize->mean, d->normalize->std);
+    }
+    if (run->eval_only)
+        return CT_OK;
+    if (!ct_shape_equal(&src->train.sample_shape, &test->sample_shape)) {
         char a[64], b[64];
         return ct_fail(err, "%s: /%s/%s has samples of shape %s but /%s/%s has %s", d->path, d->train_split,
                        d->input, ct_shape_str(&src->train.sample_shape, a, sizeof a), d->test_split, d->input,
                        ct_shape_str(&test->sample_shape, b, sizeof b));
     }
+    if (augmentation(d->augment, d->normalize, &src->train, &src->augment, err) != CT_OK)
+        return ct_fail_context(err, "%s", run->job_origin);
+    return CT_OK;
+}
+
+int ct_family_check_labels(const ct_run *run, const ct_shard *shard, const char *split, int64_t classes,
+                           const char *source, ct_error *err)
+{
+    const Ctrain__Data *d = run->job->data;
+    if (shard->num_classes && shard->num_classes != classes)
+        return ct_fail(err, "%s: /%s/%s has %lld classes but %s", d->path, split, d->target,
+                       (long long)shard->num_classes, source);
+    for (int64_t i = 0; i < shard->nrows; i++)
+        if (shard->labels[i] >= classes)
+            return ct_fail(err, "%s: /%s/%s row %lld: label %d is out of range for %lld classes", d->path, split,
+                           d->target, (long long)(shard->first_row + i), shard->labels[i], (long long)classes);
     return CT_OK;
 }
 

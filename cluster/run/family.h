@@ -19,6 +19,13 @@
  * one shape. Collective. */
 int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_error *err);
 
+/* Every label of the shard must be one of `classes` classes, and the
+ * file's num_classes, when it has one, must be that count, which `source`
+ * says where it comes from ("the network's last layer has 10 outputs").
+ * Errors name the file, split and row. */
+int ct_family_check_labels(const ct_run *run, const ct_shard *shard, const char *split, int64_t classes,
+                           const char *source, ct_error *err);
+
 /* The input shape of the networks: the training split's samples (the
  * evaluation split's for `ctrain eval`). */
 const ct_shape *ct_family_sample_shape(const ct_run *run, const ct_shard *test);

@@ -13,6 +13,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mpi"))
 from ctrain_test import (AE_JOB, CONV_AE_JOB, MLP_JOB, SMALL, check, cleanup, data_slice, fail,  # noqa: E402
+                         write_gan_job,
                          latest_checkpoint, run, tempdir, write_ae_job, write_bn_job, write_job)
 
 D = tempdir()
@@ -126,6 +127,23 @@ def case_label_out_of_range():
 
 def case_shape_mismatch():
     return ["train", edited_job("in_features: 784", "in_features: 100")], [r"layer 0", "100", "784"]
+
+
+def case_augment_flip_p():
+    return ["train", edited_job("  path: ", "  augment: {horizontal_flip: {p: 1.5}}\n  path: ")], [
+        r"t\.yaml:\d+:\d+", r"data\.augment\.horizontal_flip\.p", r"\[0, 1\]", "1.5"]
+
+
+def case_augment_negative_padding():
+    return ["train", edited_job("  path: ", "  augment: {random_crop: {padding: -2}}\n  path: ")], [
+        r"t\.yaml:\d+:\d+", r"data\.augment\.random_crop\.padding", "unsigned", "-2"]
+
+
+def case_augment_crop_not_image():
+    """Crops need images; these samples are vectors of 784 values."""
+    path = h5_file("vectors.h5", good_images().reshape(200, 784), good_labels())
+    job = edited_job("  path: ", "  augment: {random_crop: {padding: 2}}\n  path: ")
+    return ["train", job, "--set", f"data.path={path}"], [r"data\.augment\.random_crop", "image", r"\[784\]"]
 
 
 def case_nan_in_data():
@@ -281,9 +299,75 @@ def case_resume_changed_data():
             [r"rows of the training data 4000", r"this run has 3000"], rd)
 
 
+def gan_job(**kw):
+    """A GAN job of ctrain_test.write_gan_job (in D), the `text` edits applied."""
+    edits = kw.pop("edits", ())
+    path = write_gan_job(D, **kw)
+    text = open(path).read()
+    for old, new in edits:
+        check(old in text, f"test bug: {old!r} not in the GAN job")
+        text = text.replace(old, new)
+    open(path, "w").write(text)
+    return path
+
+
+def case_gan_output_shape():
+    """The generator makes 100 values where the data's samples are [28, 28]."""
+    job = gan_job(edits=[("        - linear: {out_features: 784}\n        - tanh\n"
+                          "        - unflatten: {unflattened_size: [28, 28]}\n",
+                          "        - linear: {out_features: 100}\n        - tanh\n")])
+    return ["train", job], [r"gan\.yaml", r"generator\.3", r"generator's output \[100\]", r"\[28, 28\]"]
+
+
+def case_gan_d_output():
+    """The discriminator gives 2 values per sample."""
+    return ["train", gan_job(d_out=2)], [r"gan\.yaml", r"discriminator\.3", r"\[2\] has 2 values", "one"]
+
+
+def case_gan_latent_mismatch():
+    """The generator's first layer takes 50 values; model.gan.latent_size is 16."""
+    return ["train", gan_job(g_in=50)], [r"gan\.yaml", r"generator\.0", "50", r"latent_size 16"]
+
+
+def case_gan_conditional_no_labels():
+    """A conditional GAN on a file whose splits have images only."""
+    path = os.path.join(D, "images-only.h5")
+    with h5py.File(path, "w") as f:
+        for split in ("train", "test"):
+            f.create_dataset(f"{split}/images", data=good_images())
+    return ["train", gan_job(data=path, conditional=True)], [r"images-only\.h5", r"labels", "no|not|absent|missing"]
+
+
+def case_gan_label_out_of_range():
+    """model.gan.classes 5, and the data has labels up to 9."""
+    job = gan_job(conditional=True, g_in=21, edits=[("conditional: true,", "conditional: true, classes: 5,")])
+    return ["train", job], [r"fashion-small\.h5", r"labels has 10 classes", r"conditional on 5 classes"]
+
+
+def case_sample_classifier():
+    """ctrain sample on a classifier's checkpoint."""
+    rd = existing_run()
+    return (["sample", latest_checkpoint(rd), "--out", os.path.join(D, "s.png")],
+            [r"sample", r"step-3\.h5:/job", r"model\.family is classifier", "gan"], rd)
+
+
+def case_fid_features_shape():
+    """fid's classifier takes [28, 28] images; the generator makes [14, 14] ones."""
+    small = os.path.join(D, "small.h5")
+    h5_file("small.h5", good_images()[:, :14, :14].copy(), good_labels())
+    job = gan_job(data=small, edits=[("out_features: 784}", "out_features: 196}"),
+                                     ("[28, 28]", "[14, 14]")])
+    gan = os.path.join(D, "gan-run")
+    run(["train", job, "--run-dir", gan, "--set", "train.max_steps=1"])
+    clf = os.path.join(D, "clf-run")
+    run(["train", job_with(), "--run-dir", clf, "--set", "train.max_steps=1"])
+    return (["fid", latest_checkpoint(gan), "--features", latest_checkpoint(clf), "--n", "100"],
+            [r"fid", r"clf-run", r"\[28, 28\]", r"gan-run", r"\[14, 14\]"], gan)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 # Commands that run as one process, started without mpirun.
-ONE_PROCESS = {"reconstruct_classifier", "reconstruct_other_architecture"}
+ONE_PROCESS = {"reconstruct_classifier", "reconstruct_other_architecture", "sample_classifier", "fid_features_shape"}
 
 
 def main():

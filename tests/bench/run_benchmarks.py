@@ -7,7 +7,10 @@ the machine is noisy). Usage, after building into BUILD (default build/):
    bench_X_step vs torch_X_step.py for the MLP 784-256-128-10 (SGD
    momentum), a dense autoencoder and a convolutional one (Adam, MSE);
    and a language model (embedding, lstm/gru/rnn of 256, linear per step,
-   Adam), batch 32 of 64 steps: bench_lm_step vs torch_lm_step.py;
+   Adam), batch 32 of 64 steps: bench_lm_step vs torch_lm_step.py; and a
+   GAN round (MLP G 64-256-784, D 784-256-1, Adam): `ctrain train
+   tests/bench/gan_round.yaml` on one rank (the whole family step, data
+   included) vs torch_gan_step.py;
 2. weak scaling of `ctrain train` on Fashion-MNIST: 128 samples per rank,
    1 rank vs 2 ranks (one BLAS thread each), global samples/s;
 3. the data reader (data store exchange, bench_datastore) vs what training
@@ -39,10 +42,10 @@ def rate(text):
     return float(re.search(r"best [0-9.]+ ms/step, ([0-9.]+) (?:samples|tokens)/s", text).group(1))
 
 
-def train_rate(data, ranks, batch, tmp):
+def train_rate(data, ranks, batch, tmp, job="tests/bench/weak_scaling.yaml"):
     """Training samples/s of `ctrain train` (best of 2 epochs, from metrics.jsonl)."""
     run_dir = tempfile.mkdtemp(dir=tmp)
-    sh(MPI + ["-np", str(ranks), CTRAIN, "train", "jobs/fashion_mlp.yaml", "--run-dir", run_dir,
+    sh(MPI + ["-np", str(ranks), CTRAIN, "train", job, "--run-dir", run_dir,
               "--set", f"data.path={data}", "--set", f"train.batch_size={batch}",
               "--set", "train.epochs=2", "--set", "output.progress=none"])
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
@@ -78,6 +81,12 @@ def main():
         for _ in range(3):
             one = max(one, train_rate(data, 1, 128, tmp))
             two = max(two, train_rate(data, 2, 256, tmp))
+        ours, torch = 0.0, 0.0
+        for _ in range(2):
+            ours = max(ours, train_rate(data, 1, 128, tmp, "tests/bench/gan_round.yaml"))
+            torch = max(torch, rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_gan_step.py")])))
+        print(f"1e. GAN round, MLP G 64-256-784 and D 784-256-1, batch 128, Adam, 1 thread: ctrain train "
+              f"{ours:.0f} samples/s, PyTorch {torch:.0f} samples/s: ratio {ours / torch:.2f} (target >= 1.5)")
         print(f"2. weak scaling, 128 samples per rank: 1 rank {one:.0f} samples/s, 2 ranks {two:.0f} samples/s: "
               f"ratio {two / one:.2f} (target >= 1.8)")
         out = sh(MPI + ["-np", "2", os.path.join(BUILD, "tests", "bench", "bench_datastore"), data, "256", "2000"])

@@ -123,6 +123,43 @@ def write_ae_job(directory, name="ae", seed=3, data=SMALL, loss="bce_with_logits
         lr=lr, epochs=epochs, batch=batch))
 
 
+GAN_JOB = """\
+name: {name}
+seed: {seed}
+data: {{path: {data}, normalize: {{mean: 0.5, std: 0.5}}}}
+model:
+  family: gan
+  gan: {{latent_size: {latent}, loss: {loss}, d_steps: {d_steps}, conditional: {conditional}, samples: 20}}
+  networks:
+    - name: generator
+      layers:
+        - linear: {{in_features: {g_in}, out_features: 64}}
+        - leaky_relu: {{negative_slope: 0.2}}
+        - linear: {{out_features: 784}}
+        - tanh
+        - unflatten: {{unflattened_size: [28, 28]}}
+    - name: discriminator
+      layers:
+        - flatten
+        - linear: {{out_features: 64}}
+        - leaky_relu: {{negative_slope: 0.2}}
+        - linear: {{out_features: {d_out}}}
+optimizer: {{type: adam, lr: 0.001, beta1: 0.5}}
+train: {{epochs: {epochs}, batch_size: {batch}}}
+checkpoint: {{every_epoch: true, keep: 0}}
+output: {{progress: lines}}
+"""
+
+
+def write_gan_job(directory, name="gan", seed=3, data=SMALL, latent=16, loss="non_saturating", d_steps=1,
+                  conditional=False, g_in=None, d_out=1, epochs=1, batch=60):
+    """An MLP GAN: G latent(+10)-64-784 tanh as [28, 28], D 784(+10)-64-1 (no batch norm: any world size agrees)."""
+    g_in = g_in if g_in is not None else latent + (10 if conditional else 0)
+    return write_job(directory, name=name, text=GAN_JOB.format(
+        name=name, seed=seed, data=data, latent=latent, loss=loss, d_steps=d_steps,
+        conditional=str(conditional).lower(), g_in=g_in, d_out=d_out, epochs=epochs, batch=batch))
+
+
 CONV_AE_JOB = """\
 name: {name}
 seed: {seed}
