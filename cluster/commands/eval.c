@@ -124,6 +124,9 @@ static int evaluate(ct_run *run, const eval_args *a, ct_eval_result *result, ct_
     run->eval_confusion = a->confusion || a->confusion_png;
     if (ct_restore_for_eval(run, &src, NULL, origin, sizeof origin, err) != CT_OK)
         return CT_ERR;
+    if (!run->family->evaluate)
+        return ct_fail(err, "eval: %s: a %s model has no evaluation of its own; score a GAN with `ctrain fid` "
+                            "and look at it with `ctrain sample`", origin, run->family->name);
     if (run->family->evaluate(run, result, err) != CT_OK)
         return CT_ERR;
     if (run->eval_confusion && !result->confusion)

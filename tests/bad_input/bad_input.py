@@ -365,6 +365,13 @@ def case_fid_features_shape():
             [r"fid", r"clf-run", r"\[28, 28\]", r"gan-run", r"\[14, 14\]"], gan)
 
 
+def case_eval_gan():
+    """ctrain eval on a GAN's checkpoint: the family has no evaluation (it crashed once)."""
+    rd = os.path.join(D, "gan-run")
+    run(["train", gan_job(), "--run-dir", rd, "--set", "train.max_steps=2"])
+    return ["eval", rd], [r"eval", r"step-2\.h5:/job", r"a gan model has no evaluation", r"ctrain fid"], rd
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 # Commands that run as one process, started without mpirun.
 ONE_PROCESS = {"reconstruct_classifier", "reconstruct_other_architecture", "sample_classifier", "fid_features_shape"}
