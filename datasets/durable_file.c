@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,6 +100,38 @@ int ct_mkdirs(const char *path, ct_error *err)
         *p = '/';
     }
     return make_dir(buf, err);
+}
+
+int ct_dir_lock(const char *dir, int *fd, ct_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0)
+        return ct_fail(err, "%s: cannot open the lock file: %s", path, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int why = errno;
+        char holder[32] = "";
+        ssize_t got = why == EWOULDBLOCK ? pread(*fd, holder, sizeof holder - 1, 0) : -1;
+        holder[got > 0 ? got : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        close(*fd);
+        *fd = -1;
+        if (why != EWOULDBLOCK)
+            return ct_fail(err, "%s: cannot lock: %s", path, strerror(why));
+        return ct_fail(err, "%s is in use by another ctrain run (process %s on this node holds %s): give this run "
+                            "another --run-dir, or wait for that one to end",
+                       dir, holder[0] ? holder : "unknown", path);
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(*fd, 0) != 0 || pwrite(*fd, pid, (size_t)len, 0) != len) {
+        int why = errno;
+        close(*fd);
+        *fd = -1;
+        return ct_fail(err, "%s: cannot write the lock file: %s", path, strerror(why));
+    }
+    return CT_OK;
 }
 
 /* Whether name ends in ".tmp." and one or more digits. */

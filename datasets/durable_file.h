@@ -26,6 +26,13 @@ int ct_mkdirs(const char *path, ct_error *err);
  * ct_file_commit, EINVAL is not an error. */
 int ct_fsync_dir(const char *dir, ct_error *err);
 
+/* Takes the lock of a directory that one process at a time may write (a
+ * run directory): an exclusive flock on "<dir>/.lock", which then holds
+ * the process id. *fd receives the open lock file; closing it (or the
+ * process ending, even by SIGKILL) releases the lock. When another process
+ * holds it, fails at once naming the directory and that process. */
+int ct_dir_lock(const char *dir, int *fd, ct_error *err);
+
 /* Removes the "<name>.tmp.<digits>" files in dir: what writers that
  * crashed before committing left behind. Returns how many it removed. */
 int ct_remove_stale_tmp(const char *dir);

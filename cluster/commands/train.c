@@ -93,15 +93,17 @@ static int choose_run_dir(ct_run *run, const train_args *a, ct_error *err)
     return ct_broadcast_bytes(run->world, run->run_dir, sizeof run->run_dir, 0, err);
 }
 
-/* Rank 0: creates the run directory, clears what crashed writers left,
- * writes the resolved job (a resumed run's, with its new --set
- * overrides, so that the next resume keeps them) and opens TensorBoard. */
+/* Rank 0: creates the run directory and takes its lock (a second run
+ * into it fails here, before it touches anything), clears what crashed
+ * writers left, writes the resolved job (a resumed run's, with its new
+ * --set overrides, so that the next resume keeps them) and opens
+ * TensorBoard. */
 static int prepare_run_dir(ct_run *run, bool resumed, ct_error *err)
 {
     if (run->world->rank != 0)
         return CT_OK;
     char path[4300];
-    if (ct_mkdirs(run->run_dir, err) != CT_OK)
+    if (ct_mkdirs(run->run_dir, err) != CT_OK || ct_dir_lock(run->run_dir, &run->run_dir_lock, err) != CT_OK)
         return CT_ERR;
     snprintf(path, sizeof path, "%s/checkpoints", run->run_dir);
     int stale = ct_remove_stale_tmp(run->run_dir) + ct_remove_stale_tmp(path);

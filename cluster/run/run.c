@@ -3,6 +3,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "datasets/durable_file.h"
 #include "engine/alloc.h"
@@ -11,6 +12,7 @@ void ct_run_init(ct_run *run, ct_world *world)
 {
     memset(run, 0, sizeof *run);
     run->world = world;
+    run->run_dir_lock = -1;
     ct_metrics_init(&run->metrics);
 }
 
@@ -26,6 +28,8 @@ void ct_run_free(ct_run *run)
     ct_source_free(&run->source);
     if (run->tb_open)
         ct_tb_close(&run->tb);
+    if (run->run_dir_lock >= 0)
+        close(run->run_dir_lock);
     ct_free(run->metrics_jsonl);
     ct_free(run->job_yaml);
     if (run->job)

@@ -84,6 +84,7 @@ struct ct_run {
     char *metrics_jsonl;     /* metrics.jsonl so far (rank 0) */
     ct_tb_writer tb;         /* rank 0, when output.tensorboard */
     bool tb_open;
+    int run_dir_lock;        /* rank 0: the open RUN_DIR/.lock while it trains, else -1 */
 };
 
 /* A run with nothing in it yet, on an initialised world. */
