@@ -9,6 +9,7 @@
 #include "cluster/run/restore.h"
 #include "cluster/run/run.h"
 #include "cluster/run/runtime.h"
+#include "cluster/run/signals.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
 #include "datasets/durable_file.h"
@@ -191,10 +192,11 @@ int ct_cmd_train(int argc, char **argv)
     ct_run run;
     ct_run_init(&run, &world);
     train_args args;
+    ct_signals_install();
     int rc = parse_args(argc, argv, &args, &err);
     if (rc == CT_OK)
         rc = train(&run, &args, &err);
-    int status = rc == CT_OK ? 0 : ct_runtime_fail(&world, &err);
+    int status = rc != CT_OK ? ct_runtime_fail(&world, &err) : run.stop_signal ? CT_EXIT_RESUMABLE : 0;
     ct_run_free(&run);
     ct_world_finalize(&world);
     return status;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cluster/run/run.h"
+#include "cluster/run/signals.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
 #include "datasets/durable_file.h"
@@ -281,6 +282,14 @@ static int run_epoch(ct_run *run, loop_clock *clock, bool *stopped, ct_error *er
         clock->interval_seconds += dt;
         if (after_step(run, clock, steps, err) != CT_OK)
             return CT_ERR;
+        /* A signal stops the run mid-epoch; at an epoch's last step it waits
+         * for the epoch's evaluation and record, one step later. */
+        if (s->batch_in_epoch < steps && ct_signals_agree(run->world, &run->stop_signal, err) != CT_OK)
+            return CT_ERR;
+        if (run->stop_signal && s->batch_in_epoch < steps) {
+            *stopped = true;
+            return CT_OK;
+        }
         if (reached_max_steps(run) && s->batch_in_epoch < steps) {
             *stopped = true;
             return CT_OK;
@@ -424,6 +433,19 @@ static void print_summary(const ct_run *run, const loop_clock *clock, const ct_e
     fflush(stdout);
 }
 
+static void print_stopped(const ct_run *run)
+{
+    ct_progress_end((ct_progress *)&run->progress);
+    if (run->world->rank != 0)
+        return;
+    char name[32];
+    printf("stopped by %s at epoch %lld, step %lld: checkpoint %s/checkpoints/step-%lld.h5; resume with "
+           "`ctrain train --resume %s` (exit status %d: stopped, resumable)\n",
+           ct_signal_name(run->stop_signal, name, sizeof name), (long long)run->state.epoch + 1,
+           (long long)run->state.step, run->run_dir, (long long)run->state.step, run->run_dir, CT_EXIT_RESUMABLE);
+    fflush(stdout);
+}
+
 int ct_train_loop(ct_run *run, ct_error *err)
 {
     const Ctrain__Train *t = run->job->train;
@@ -456,7 +478,11 @@ int ct_train_loop(ct_run *run, ct_error *err)
         stopped = reached_max_steps(run);
     }
     if (rc == CT_OK && stopped && s->batch_in_epoch > 0 && s->step > first_step)
-        rc = ct_run_checkpoint(run, err); /* stopped mid-epoch by max_steps: keep the position */
+        rc = ct_run_checkpoint(run, err); /* stopped mid-epoch by max_steps or a signal: keep the position */
+    if (rc == CT_OK && run->stop_signal) {
+        print_stopped(run);
+        return CT_OK;
+    }
     if (rc == CT_OK && !evaluated) {
         /* No epoch ended in this run: evaluate once for the summary. */
         rc = evaluate(run, &eval, err);

@@ -85,6 +85,7 @@ struct ct_run {
     ct_tb_writer tb;         /* rank 0, when output.tensorboard */
     bool tb_open;
     int run_dir_lock;        /* rank 0: the open RUN_DIR/.lock while it trains, else -1 */
+    int stop_signal;         /* the signal the ranks agreed to stop on (signals.h), or 0 */
 };
 
 /* A run with nothing in it yet, on an initialised world. */
