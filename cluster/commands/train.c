@@ -13,6 +13,7 @@
 #include "comm/agree.h"
 #include "comm/reduce.h"
 #include "datasets/durable_file.h"
+#include "engine/alloc.h"
 
 typedef struct train_args {
     const char *job_path;
@@ -71,6 +72,63 @@ static int load_job(ct_run *run, const train_args *a, char *origin, size_t size,
     if (ct_job_load(origin, a->sets, a->nsets, &run->job, err) != CT_OK)
         return CT_ERR;
     run->job_yaml = ct_job_to_yaml(run->job);
+    return CT_OK;
+}
+
+/* The text of a small file (a job.yaml), ct_malloc'ed, or NULL. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size >= 0 && size < (1L << 24) && fseek(f, 0, SEEK_SET) == 0) {
+            text = CT_ALLOC_ARRAY(char, (size_t)size + 1);
+            if (fread(text, 1, (size_t)size, f) != (size_t)size) {
+                ct_free(text);
+                text = NULL;
+            }
+        }
+    }
+    fclose(f);
+    return text;
+}
+
+/* `ctrain train JOB --run-dir DIR` where DIR holds checkpoints of the same
+ * job (its job.yaml is this run's resolved job, text for text) continues
+ * them, as --resume DIR would: a batch script submitted again after a time
+ * limit or a preemption picks up its run. Checkpoints of another job there
+ * are an error. Rank 0 looks; every rank learns what it found. */
+static int auto_resume(ct_run *run, train_args *a, ct_error *err)
+{
+    int resume = 0, rc = CT_OK;
+    if (run->world->rank == 0 && a->run_dir && !a->resume) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/checkpoints/latest", a->run_dir);
+        if (access(path, F_OK) == 0) {
+            snprintf(path, sizeof path, "%s/job.yaml", a->run_dir);
+            char *text = read_text(path);
+            if (text && strcmp(text, run->job_yaml) == 0)
+                resume = 1;
+            else
+                rc = ct_fail(err, "--run-dir %s holds checkpoints of another job (%s is not the job %s and --set "
+                                  "make): give this run another --run-dir, or continue that one with --resume %s",
+                             a->run_dir, path, a->job_path, a->run_dir);
+            ct_free(text);
+        }
+    }
+    if (ct_agree_root(run->world, rc, 0, err) != CT_OK ||
+        ct_broadcast_bytes(run->world, &resume, sizeof resume, 0, err) != CT_OK)
+        return CT_ERR;
+    if (!resume)
+        return CT_OK;
+    if (a->init_from)
+        return ct_fail(err, "--run-dir %s holds checkpoints of this job, so the run continues from them: drop "
+                            "--init-from %s", a->run_dir, a->init_from);
+    a->resume = a->run_dir;
+    a->run_dir = NULL;
     return CT_OK;
 }
 
@@ -142,10 +200,11 @@ static int restore(ct_run *run, const train_args *a, char *path, size_t size, ct
     return CT_OK;
 }
 
-static int train(ct_run *run, const train_args *a, ct_error *err)
+static int train(ct_run *run, train_args *a, ct_error *err)
 {
     char origin[4200], checkpoint[4300] = "";
-    if (ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK)
+    if (ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK ||
+        auto_resume(run, a, err) != CT_OK)
         return CT_ERR;
     int cores, threads = ct_runtime_set_blas_threads(run->world, &cores);
     ct_runtime_set_memory_budget(run->world);

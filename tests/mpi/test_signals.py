@@ -5,7 +5,9 @@ line, and exit status 75 (stopped, resumable) where the launcher passes the
 ranks' status on (mpirun forwards SIGUSR1 and passes 75 on; it answers
 SIGTERM and SIGINT by sending the ranks SIGTERM and reports its own non-zero
 status). Resuming then ends bitwise
-equal to an uninterrupted run."""
+equal to an uninterrupted run, with --resume or (SIGUSR1's case, as a
+requeued batch script would) by the same `train JOB --run-dir DIR` command
+again; another job into that directory is refused."""
 import os
 import re
 import signal
@@ -44,7 +46,16 @@ for sig, ranks in ((signal.SIGTERM, 2), (signal.SIGINT, 2), (signal.SIGUSR1, 2),
     expected = 75 if sig == signal.SIGUSR1 or not ranks else None
     check(p.returncode == expected if expected else p.returncode != 0, f"{name}: exit status {p.returncode}")
     check(seconds < 10, f"{name}: took {seconds:.1f} s to stop")
-    run(["train", "--resume", run_dir], np_=ranks)
+    if sig == signal.SIGUSR1:
+        # What a requeued batch script does: the same command again continues the run.
+        rc, out, err, _ = run(["train", job, "--run-dir", run_dir, "--set", "optimizer.lr=0.1"], np_=ranks,
+                              expect_ok=False)
+        check(rc == 1 and f"--run-dir {run_dir} holds checkpoints of another job" in err,
+              f"another job into the directory: exit {rc}\n{err}")
+        out = run(["train", job, "--run-dir", run_dir], np_=ranks)[1]
+        check("resuming from" in out, f"the same command again did not resume:\n{out}")
+    else:
+        run(["train", "--resume", run_dir], np_=ranks)
     compare(latest_checkpoint(run_dir), latest_checkpoint(whole[ranks]))
     print(f"{name} to {'mpirun -np 2' if ranks else 'one process'}: stopped at step {step} within {seconds:.1f} s, "
           f"exit {p.returncode}, checkpoint of that step; resumed == uninterrupted, bitwise")
