@@ -16,7 +16,9 @@ busy = os.path.join(d, "busy")
 first = subprocess.Popen(mpi_prefix(2) + [CTRAIN, "train", job, "--run-dir", busy], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
 deadline = time.time() + 120
-while not os.path.exists(os.path.join(busy, "metrics.jsonl")) and first.poll() is None and time.time() < deadline:
+# Its first checkpoint written: a --resume has something to resume before it meets the lock.
+while not os.path.exists(os.path.join(busy, "checkpoints", "latest")) and first.poll() is None and \
+        time.time() < deadline:
     time.sleep(0.1)
 with open(os.path.join(busy, ".lock")) as f:
     holder = f.read().strip()
