@@ -102,6 +102,18 @@ int ct_mkdirs(const char *path, ct_error *err)
     return make_dir(buf, err);
 }
 
+/* Fails naming dir and the process whose id the lock file fd holds. */
+static int busy(const char *dir, const char *path, int fd, ct_error *err)
+{
+    char holder[32] = "";
+    ssize_t got = pread(fd, holder, sizeof holder - 1, 0);
+    holder[got > 0 ? got : 0] = '\0';
+    holder[strcspn(holder, "\n")] = '\0';
+    return ct_fail(err, "%s is in use by another ctrain run (process %s on this node holds %s): give this run "
+                        "another --run-dir, or wait for that one to end",
+                   dir, holder[0] ? holder : "unknown", path);
+}
+
 int ct_dir_lock(const char *dir, int *fd, ct_error *err)
 {
     char path[4200];
@@ -111,17 +123,11 @@ int ct_dir_lock(const char *dir, int *fd, ct_error *err)
         return ct_fail(err, "%s: cannot open the lock file: %s", path, strerror(errno));
     if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
         int why = errno;
-        char holder[32] = "";
-        ssize_t got = why == EWOULDBLOCK ? pread(*fd, holder, sizeof holder - 1, 0) : -1;
-        holder[got > 0 ? got : 0] = '\0';
-        holder[strcspn(holder, "\n")] = '\0';
+        int rc = why == EWOULDBLOCK ? busy(dir, path, *fd, err) : ct_fail(err, "%s: cannot lock: %s", path,
+                                                                           strerror(why));
         close(*fd);
         *fd = -1;
-        if (why != EWOULDBLOCK)
-            return ct_fail(err, "%s: cannot lock: %s", path, strerror(why));
-        return ct_fail(err, "%s is in use by another ctrain run (process %s on this node holds %s): give this run "
-                            "another --run-dir, or wait for that one to end",
-                       dir, holder[0] ? holder : "unknown", path);
+        return rc;
     }
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -132,6 +138,18 @@ int ct_dir_lock(const char *dir, int *fd, ct_error *err)
         return ct_fail(err, "%s: cannot write the lock file: %s", path, strerror(why));
     }
     return CT_OK;
+}
+
+int ct_dir_check_unlocked(const char *dir, ct_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return CT_OK; /* no lock file: nobody has run there yet (or the directory does not exist) */
+    int rc = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK ? busy(dir, path, fd, err) : CT_OK;
+    close(fd); /* releases the probe's own lock, if it got it */
+    return rc;
 }
 
 /* Whether name ends in ".tmp." and one or more digits. */

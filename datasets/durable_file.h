@@ -33,6 +33,10 @@ int ct_fsync_dir(const char *dir, ct_error *err);
  * holds it, fails at once naming the directory and that process. */
 int ct_dir_lock(const char *dir, int *fd, ct_error *err);
 
+/* Fails as ct_dir_lock would when another process holds dir's lock, but
+ * creates and writes nothing: a check before a run's inputs are read. */
+int ct_dir_check_unlocked(const char *dir, ct_error *err);
+
 /* Removes the "<name>.tmp.<digits>" files in dir: what writers that
  * crashed before committing left behind. Returns how many it removed. */
 int ct_remove_stale_tmp(const char *dir);

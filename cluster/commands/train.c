@@ -203,7 +203,13 @@ static int restore(ct_run *run, const train_args *a, char *path, size_t size, ct
 static int train(ct_run *run, train_args *a, ct_error *err)
 {
     char origin[4200], checkpoint[4300] = "";
-    if (ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK ||
+    /* A directory another run is writing is refused at once, not after
+     * the data and model have been read (ct_dir_lock takes the lock later,
+     * once every input has been checked). */
+    const char *dir = a->resume ? a->resume : a->run_dir;
+    int rc = run->world->rank == 0 && dir ? ct_dir_check_unlocked(dir, err) : CT_OK;
+    if (ct_agree_root(run->world, rc, 0, err) != CT_OK ||
+        ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK ||
         auto_resume(run, a, err) != CT_OK)
         return CT_ERR;
     int cores, threads = ct_runtime_set_blas_threads(run->world, &cores);
