@@ -97,24 +97,6 @@ static int64_t attr_int(hid_t g, const char *name)
 }
 
 /* A string attribute (h5py writes variable-length UTF-8). */
-static void attr_string(hid_t g, const char *name, char *buf, size_t size)
-{
-    hid_t a = H5Aopen(g, name, H5P_DEFAULT);
-    if (a < 0) {
-        print_error("fixture has no attribute %s\n", name);
-        fail();
-    }
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    char *s = NULL;
-    assert_true(H5Aread(a, type, &s) >= 0);
-    snprintf(buf, size, "%s", s ? s : "");
-    H5free_memory(s);
-    H5Tclose(type);
-    H5Aclose(a);
-}
-
 static layout read_layout(hid_t f)
 {
     layout l = {0};
@@ -215,7 +197,8 @@ typedef struct {
 static ct_optim_config config_of(hid_t g, const char *case_name, unsigned *seen)
 {
     char type[16];
-    attr_string(g, "optimizer", type, sizeof type);
+    ct_test_attr_string(g, "optimizer", type, sizeof type);
+    assert_true(type[0] != '\0'); /* the case names its optimizer */
     ct_optim_config c = {.lr = (float)attr_double(g, "lr"),
                          .weight_decay = (float)attr_double(g, "weight_decay"),
                          .momentum = (float)attr_double(g, "momentum")};
@@ -261,7 +244,7 @@ static void run_case(hid_t g, const char *case_name, run_log *log)
     const int64_t steps = attr_int(g, "steps");
     assert_true(steps >= 5 && steps <= 100);
     char clip[16];
-    attr_string(g, "clip", clip, sizeof clip);
+    ct_test_attr_string(g, "clip", clip, sizeof clip); /* "" (absent) fails below */
     const bool clip_norm = !strcmp(clip, "norm"), clip_value = !strcmp(clip, "value");
     assert_true(clip_norm || clip_value || !strcmp(clip, "none"));
     float max_norm = clip_norm ? (float)attr_double(g, "max_norm") : 0;
