@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "comm/watchdog.h"
 #include "engine/alloc.h"
 
 void ct_batch_part(int64_t n, int rank, int world, int64_t *lo, int64_t *hi)
@@ -158,7 +159,9 @@ int ct_datastore_finish(ct_datastore *ds, const ct_batch **batch, ct_error *err)
     ct_datastore_slot *slot = &ds->slots[ds->next_finish];
     if (!slot->pending)
         return ct_fail(err, "data store: no batch was started");
+    ct_watch_enter("MPI_Wait of the sample exchange (MPI_Ialltoallv)");
     int rc = MPI_Wait(&slot->request, MPI_STATUS_IGNORE);
+    ct_watch_leave();
     slot->pending = false;
     ds->next_finish ^= 1;
     *batch = &slot->batch; /* even on failure: the step runs and the error is agreed after it */

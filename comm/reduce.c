@@ -2,6 +2,8 @@
 
 #include <limits.h>
 
+#include "comm/watchdog.h"
+
 /* MPI counts are int: no single call may move more than INT_MAX elements. */
 static size_t clamp_to_int(size_t n)
 {
@@ -20,7 +22,9 @@ int ct_broadcast_bytes(const ct_world *world, void *buf, size_t size, int root, 
 {
     for (size_t done = 0; done < size;) {
         size_t count = clamp_to_int(size - done);
+        ct_watch_enter("MPI_Bcast");
         int rc = MPI_Bcast((char *)buf + done, (int)count, MPI_BYTE, root, world->comm);
+        ct_watch_leave();
         if (rc != MPI_SUCCESS)
             return mpi_fail(err, "MPI_Bcast", rc);
         done += count;
@@ -44,7 +48,9 @@ int ct_allreduce_floats(const ct_world *world, float *buf, size_t n, size_t buck
     int first_failure = MPI_SUCCESS;
     for (size_t end = n; end > 0;) {
         size_t begin = end > bucket_floats ? end - bucket_floats : 0;
+        ct_watch_enter("MPI_Allreduce of gradients");
         int rc = MPI_Allreduce(MPI_IN_PLACE, buf + begin, (int)(end - begin), MPI_FLOAT, MPI_SUM, world->comm);
+        ct_watch_leave();
         if (rc != MPI_SUCCESS && first_failure == MPI_SUCCESS)
             first_failure = rc;
         end = begin;
@@ -56,8 +62,28 @@ int ct_allreduce_doubles(const ct_world *world, double *buf, int n, ct_error *er
 {
     if (world->size == 1)
         return CT_OK;
+    ct_watch_enter("MPI_Allreduce of metrics");
     int rc = MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_DOUBLE, MPI_SUM, world->comm);
+    ct_watch_leave();
     if (rc != MPI_SUCCESS)
         return mpi_fail(err, "MPI_Allreduce of metrics", rc);
+    return CT_OK;
+}
+
+int ct_spread_of(const ct_world *world, double value, ct_spread *out, ct_error *err)
+{
+    struct {
+        double value;
+        int rank;
+    } mine = {value, world->rank}, top;
+    double sum = value;
+    ct_watch_enter("MPI_Allreduce of the ranks' timing");
+    int rc = MPI_Allreduce(&mine, &top, 1, MPI_DOUBLE_INT, MPI_MAXLOC, world->comm);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, world->comm);
+    ct_watch_leave();
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, "MPI_Allreduce of the ranks' timing", rc);
+    *out = (ct_spread){.mean = sum / world->size, .max = top.value, .max_rank = top.rank};
     return CT_OK;
 }

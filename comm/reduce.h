@@ -25,4 +25,13 @@ int ct_allreduce_floats(const ct_world *world, float *buf, size_t n, size_t buck
 /* Sums buf[n] of doubles over all ranks, in place (losses, counts). */
 int ct_allreduce_doubles(const ct_world *world, double *buf, int n, ct_error *err);
 
+/* One value per rank, summed up: its mean over the ranks, its largest
+ * value and the rank that has it (the lowest such rank). */
+typedef struct ct_spread {
+    double mean, max;
+    int max_rank;
+} ct_spread;
+
+int ct_spread_of(const ct_world *world, double value, ct_spread *out, ct_error *err);
+
 #endif

@@ -20,6 +20,11 @@ typedef struct ct_world {
 int ct_world_init(ct_world *world, int *argc, char ***argv, ct_error *err);
 void ct_world_finalize(ct_world *world);
 
+/* Where the ranks run, for the start line: "n1 (ranks 0-1), n2 (rank 2)".
+ * A node is named as Slurm names it (SLURMD_NODENAME), else by its host
+ * name. Collective; the text is rank 0's (long lists end in "..."). */
+void ct_world_placement(const ct_world *world, char *text, size_t size);
+
 /* Ends every rank at once after an unrecoverable failure (MPI_Abort). */
 void ct_world_abort(ct_world *world, int code) __attribute__((noreturn));
 

@@ -88,7 +88,8 @@ static int check_train(const checker *c, const Ctrain__Train *t)
         return CT_OK;
     if (at_least(c, "train.epochs", t->epochs, 1) || at_least(c, "train.batch_size", t->batch_size, 1) ||
         at_least(c, "train.eval_batch_size", t->eval_batch_size, 1) ||
-        at_least(c, "train.max_steps", t->max_steps, 0) || positive(c, "train.bucket_mb", t->bucket_mb))
+        at_least(c, "train.max_steps", t->max_steps, 0) || positive(c, "train.bucket_mb", t->bucket_mb) ||
+        non_negative(c, "train.collective_timeout_s", t->collective_timeout_s))
         return CT_ERR;
     return CT_OK;
 }

@@ -30,7 +30,9 @@ static const help_topic topics[] = {
      "The run directory gets job.yaml, metrics.jsonl (epoch and step records), tensorboard/\n"
      "(TensorBoard events), checkpoints/ and the family's pictures.\n"
      "SIGTERM, SIGINT and SIGUSR1 stop the run at the next step with a checkpoint and exit\n"
-     "status 75 (stopped, resumable: continue it with --resume); errors exit with 1.\n"},
+     "status 75 (stopped, resumable: continue it with --resume); errors exit with 1. A rank\n"
+     "that waits in a collective longer than train.collective_timeout_s (a rank dead, stopped\n"
+     "or cut off) ends the job with status 69.\n"},
     {"eval",
      "usage: ctrain eval CKPT [--data FILE.h5] [--split NAME] [--json] [--confusion]\n"
      "                   [--confusion-png FILE.png]\n"

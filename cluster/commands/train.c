@@ -12,6 +12,7 @@
 #include "cluster/run/signals.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
+#include "comm/watchdog.h"
 #include "datasets/durable_file.h"
 #include "engine/alloc.h"
 
@@ -212,6 +213,10 @@ static int train(ct_run *run, train_args *a, ct_error *err)
         ct_agree(run->world, load_job(run, a, origin, sizeof origin, err), err) != CT_OK ||
         auto_resume(run, a, err) != CT_OK)
         return CT_ERR;
+    if (ct_agree(run->world, ct_watchdog_start(run->world, run->job->train->collective_timeout_s, err), err) != CT_OK)
+        return CT_ERR;
+    char placement[1024];
+    ct_world_placement(run->world, placement, sizeof placement);
     int cores, threads = ct_runtime_set_blas_threads(run->world, &cores);
     ct_runtime_set_memory_budget(run->world);
     ct_progress_init(&run->progress, run->job->output->progress, run->world->rank == 0,
@@ -234,10 +239,10 @@ static int train(ct_run *run, train_args *a, ct_error *err)
     if (ct_agree(run->world, prepare_run_dir(run, a->resume != NULL, err), err) != CT_OK)
         return CT_ERR;
     ct_progress_line(&run->progress,
-                     "ctrain %s: job %s (%s), %d rank%s (%s), %d BLAS thread%s per rank (%d core%s each), run "
-                     "directory %s",
+                     "ctrain %s: job %s (%s), %d rank%s (%s) on %s, %d BLAS thread%s per rank (%d core%s each), "
+                     "run directory %s",
                      CTRAIN_VERSION, run->job->name, run->family->name, run->world->size,
-                     run->world->size > 1 ? "s" : "", run->world->launcher, threads, threads > 1 ? "s" : "", cores,
+                     run->world->size > 1 ? "s" : "", run->world->launcher, placement, threads, threads > 1 ? "s" : "", cores,
                      cores > 1 ? "s" : "", run->run_dir);
     if (a->resume)
         ct_progress_line(&run->progress, "resuming from %s: epoch %lld, step %lld (written by %lld rank%s)",
@@ -262,6 +267,7 @@ int ct_cmd_train(int argc, char **argv)
     if (rc == CT_OK)
         rc = train(&run, &args, &err);
     int status = rc != CT_OK ? ct_runtime_fail(&world, &err) : run.stop_signal ? CT_EXIT_RESUMABLE : 0;
+    ct_watchdog_stop();
     ct_run_free(&run);
     ct_world_finalize(&world);
     return status;

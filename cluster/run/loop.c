@@ -10,14 +10,17 @@
 #include "cluster/run/signals.h"
 #include "comm/agree.h"
 #include "comm/reduce.h"
+#include "comm/watchdog.h"
 #include "datasets/durable_file.h"
 #include "engine/alloc.h"
 
-/* What the loop keeps beside the run: timing of the log interval, the
+/* What the loop keeps beside the run: timing of the log interval, this
+ * rank's compute time in the epoch (its steps less their collectives), the
  * last epoch's totals for the summary. */
 typedef struct loop_clock {
     int64_t interval_units;
     double interval_seconds;
+    double epoch_compute;
     ct_metric_totals last_epoch;
     bool have_epoch;
 } loop_clock;
@@ -43,9 +46,10 @@ static int write_jsonl(ct_run *run, ct_error *err)
 
 /* One record of the metrics in totals t: a metrics.jsonl line, TensorBoard
  * scalars "<type>/<name>" and, when `text` is not NULL, the same as
- * "name value" pairs for a progress line. Rank 0. */
+ * "name value" pairs for a progress line; `extra` (or NULL) adds JSON
+ * fields to the line. Rank 0. */
 static int record(ct_run *run, const char *type, const ct_metric_totals *t, double per_s, double seconds,
-                  char *text, size_t text_size, ct_error *err)
+                  const char *extra, char *text, size_t text_size, ct_error *err)
 {
     const ct_metrics *m = &run->metrics;
     char line[8192], rate_name[64], tag[128];
@@ -76,7 +80,7 @@ static int record(ct_run *run, const char *type, const ct_metric_totals *t, doub
     at += (size_t)snprintf(line + at, sizeof line - at, ", \"%s\": %.1f", rate_name, per_s);
     if (seconds >= 0)
         at += (size_t)snprintf(line + at, sizeof line - at, ", \"seconds\": %.3f", seconds);
-    snprintf(line + at, sizeof line - at, "}");
+    snprintf(line + at, sizeof line - at, "%s}", extra ? extra : "");
     snprintf(tag, sizeof tag, "%s/%s", type, rate_name);
     if (rc == CT_OK && run->tb_open)
         rc = ct_tb_scalar(&run->tb, tag, run->state.step, (float)per_s, err);
@@ -89,7 +93,9 @@ static int record(ct_run *run, const char *type, const ct_metric_totals *t, doub
 int ct_run_checkpoint(ct_run *run, ct_error *err)
 {
     ct_state_image family = {0};
+    ct_watch_enter("gathering the checkpoint's family state");
     int rc = ct_state_gather(&run->family_state_table, run->world, &family, err);
+    ct_watch_leave();
     if (rc == CT_OK && run->world->rank == 0) {
         run->state.world_size = run->world->size;
         ct_checkpoint_contents c = {
@@ -128,6 +134,24 @@ static int evaluate(ct_run *run, ct_eval_result *eval, ct_error *err)
     return CT_OK;
 }
 
+/* The ranks' compute time in the epoch, so that a straggler shows: as
+ * JSON fields and as the epoch line's words (empty on one rank). */
+static int straggler_report(ct_run *run, const loop_clock *clock, char *json, char *words, size_t size,
+                            ct_error *err)
+{
+    json[0] = words[0] = '\0';
+    if (run->world->size == 1)
+        return CT_OK;
+    ct_spread compute;
+    if (ct_spread_of(run->world, clock->epoch_compute, &compute, err) != CT_OK)
+        return CT_ERR;
+    snprintf(json, size, ", \"compute_seconds_mean\": %.3f, \"compute_seconds_max\": %.3f, \"slowest_rank\": %d",
+             compute.mean, compute.max, compute.max_rank);
+    snprintf(words, size, ", compute mean %.2f s, slowest rank %d %.2f s (%.2fx)", compute.mean, compute.max_rank,
+             compute.max, compute.mean > 0 ? compute.max / compute.mean : 1.0);
+    return CT_OK;
+}
+
 /* Evaluates, lets the family show its epoch, and records the epoch. */
 static int finish_epoch(ct_run *run, loop_clock *clock, ct_eval_result *eval, ct_error *err)
 {
@@ -138,13 +162,17 @@ static int finish_epoch(ct_run *run, loop_clock *clock, ct_eval_result *eval, ct
     int rc = run->family->end_epoch ? run->family->end_epoch(run, err) : CT_OK;
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
+    char timing_json[256], timing_words[256];
+    if (straggler_report(run, clock, timing_json, timing_words, sizeof timing_json, err) != CT_OK)
+        return CT_ERR;
+    clock->epoch_compute = 0;
     double per_s = s->epoch_seconds > 0 ? (double)s->epoch_units / s->epoch_seconds : 0;
     if (run->world->rank == 0) {
         char text[2048];
-        rc = record(run, "epoch", &m->epoch, per_s, s->epoch_seconds, text, sizeof text, err);
-        ct_progress_line(&run->progress, "epoch %lld/%lld step %lld %s %.0f %s/s %.1f s", (long long)s->epoch + 1,
+        rc = record(run, "epoch", &m->epoch, per_s, s->epoch_seconds, timing_json, text, sizeof text, err);
+        ct_progress_line(&run->progress, "epoch %lld/%lld step %lld %s %.0f %s/s %.1f s%s", (long long)s->epoch + 1,
                          (long long)run->job->train->epochs, (long long)s->step, text, per_s,
-                         ct_source_units(&run->source), s->epoch_seconds);
+                         ct_source_units(&run->source), s->epoch_seconds, timing_words);
         if (rc == CT_OK)
             rc = write_jsonl(run, err);
     }
@@ -232,7 +260,7 @@ static int after_step(ct_run *run, loop_clock *clock, int64_t steps, ct_error *e
     if (t->log_every_steps && s->step % t->log_every_steps == 0) {
         if (run->world->rank == 0) {
             char text[2048];
-            rc = record(run, "step", &run->metrics.interval, per_s, -1, text, sizeof text, err);
+            rc = record(run, "step", &run->metrics.interval, per_s, -1, NULL, text, sizeof text, err);
             if (ct_progress_shows_lines(&run->progress))
                 ct_progress_line(&run->progress, "epoch %lld/%lld step %lld %s %.0f %s/s", (long long)s->epoch + 1,
                                  (long long)t->epochs, (long long)s->step, text, per_s,
@@ -268,12 +296,14 @@ static int run_epoch(ct_run *run, loop_clock *clock, bool *stopped, ct_error *er
                  err) != CT_OK)
         return CT_ERR;
     while (s->batch_in_epoch < steps) {
-        double t0 = ct_now();
+        ct_watch_step(s->step + 1);
+        double t0 = ct_now(), waited0 = ct_watch_collective_seconds();
         bool last = s->batch_in_epoch + 1 == steps || (t->max_steps && s->step + 1 >= t->max_steps);
         int64_t units;
         if (run_step(run, !last, &units, err) != CT_OK)
             return CT_ERR;
         double dt = ct_now() - t0;
+        clock->epoch_compute += dt - (ct_watch_collective_seconds() - waited0);
         s->step++;
         s->batch_in_epoch++;
         s->epoch_units += units;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "comm/watchdog.h"
+
 void ct_metrics_init(ct_metrics *m)
 {
     memset(m, 0, sizeof *m);
@@ -77,9 +79,11 @@ int ct_metrics_reduce(ct_metrics *m, const ct_world *world, double weight, ct_er
         sums[m->n + i] = m->local_count[i];
         maxima[i] = is_max && m->local_count[i] > 0 ? m->local[i] : -INFINITY;
     }
+    ct_watch_enter("MPI_Allreduce of the step's metrics");
     int rc = MPI_Allreduce(MPI_IN_PLACE, sums, 2 * m->n, MPI_DOUBLE, MPI_SUM, world->comm);
     if (rc == MPI_SUCCESS && any_max)
         rc = MPI_Allreduce(MPI_IN_PLACE, maxima, m->n, MPI_DOUBLE, MPI_MAX, world->comm);
+    ct_watch_leave();
     memset(m->local, 0, sizeof m->local);
     memset(m->local_count, 0, sizeof m->local_count);
     if (rc != MPI_SUCCESS)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "comm/watchdog.h"
+
 static volatile sig_atomic_t received;
 
 static void on_signal(int signal_number)
@@ -26,7 +28,9 @@ void ct_signals_install(void)
 int ct_signals_agree(const ct_world *world, int *signal_number, ct_error *err)
 {
     int mine = received;
+    ct_watch_enter("MPI_Allreduce of the stop signals");
     int rc = MPI_Allreduce(&mine, signal_number, 1, MPI_INT, MPI_MAX, world->comm);
+    ct_watch_leave();
     if (rc != MPI_SUCCESS)
         return ct_fail(err, "MPI_Allreduce of the stop signals failed (code %d)", rc);
     return CT_OK;

@@ -98,6 +98,7 @@ static void test_layout(void **state)
                        "  bucket_mb: 4\n"
                        "  drop_last: false\n"
                        "  steps_per_epoch: 0\n"
+                       "  collective_timeout_s: 600\n"
                        "checkpoint:\n"
                        "  every_steps: 0\n"
                        "  every_epoch: true\n"
