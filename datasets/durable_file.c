@@ -89,15 +89,16 @@ int ct_mkdirs(const char *path, ct_error *err)
         return ct_fail(err, "empty directory name");
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return ct_fail(err, "%s: path too long", path);
-    /* The parents: one that cannot be made shows in the last mkdir's error,
-     * which names the whole path (as mkdir -p). */
+    /* The parents first, as mkdir -p; the first that cannot be made is the
+     * one the error names. */
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/' || p[-1] == '/')
             continue;
         *p = '\0';
-        ct_error ignored;
-        make_dir(buf, &ignored);
+        int rc = make_dir(buf, err);
         *p = '/';
+        if (rc != CT_OK)
+            return ct_fail_context(err, "creating %s", path);
     }
     return make_dir(buf, err);
 }

@@ -25,8 +25,12 @@ typedef struct {
 static herr_t ct_h5_detail_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
     ct_h5_detail_ctx *ctx = data;
-    if (n == 0 && e->desc)
+    if (n == 0 && e->desc) {
         snprintf(ctx->buf, ctx->size, "%s", e->desc);
+        for (char *c = ctx->buf; *c; c++)
+            if (*c == '\n')
+                *c = ' '; /* a write error's text holds a line break: the error stays one line */
+    }
     return 0;
 }
 
