@@ -67,7 +67,20 @@ int ct_rows_describe(hid_t d, const char *file, const char *dpath, ct_rows_info 
             info->rank = H5Sget_simple_extent_dims(space, info->dims, NULL);
         if (info->rank < 0)
             info->rank = 0;
-        if (ct_h5_check_filters(d, err) != CT_OK)
+        /* Sizes are counted in int64: rows below 2^63, and a row of at
+         * most 2^60 values, whose bytes (8 at most each) still fit. The
+         * memory budget then refuses what is merely too large. */
+        const uint64_t most = (uint64_t)1 << 60;
+        uint64_t row_values = 1;
+        for (int i = 1; i < info->rank && rc == CT_OK; i++)
+            if (info->dims[i] > most || (info->dims[i] && row_values > most / info->dims[i]))
+                rc = ct_fail(err, "%s: %s: shape %s: a row of more than 2^60 values cannot be held", file, dpath,
+                             info->shape);
+            else
+                row_values *= info->dims[i];
+        if (rc == CT_OK && info->rank > 0 && info->dims[0] > (uint64_t)INT64_MAX)
+            rc = ct_fail(err, "%s: %s: shape %s: more than 2^63 rows cannot be counted", file, dpath, info->shape);
+        if (rc == CT_OK && ct_h5_check_filters(d, err) != CT_OK)
             rc = ct_fail_context(err, "%s: %s", file, dpath);
     }
     if (type >= 0)

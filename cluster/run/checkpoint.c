@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +25,7 @@ static int write_tensor(hid_t group, const char *name, const ct_shape *shape, hi
         dims[d] = (hsize_t)shape->dim[d];
     hid_t set = ct_h5_write_dataset(group, name, type, shape->ndim, dims, NULL, 0, data, err);
     if (set < 0)
-        return ct_fail_context(err, "tensor %s", name);
+        return CT_ERR; /* the error names the tensor */
     H5Dclose(set);
     return CT_OK;
 }
@@ -408,6 +409,10 @@ int ct_checkpoint_load_optim(const ct_checkpoint *ckpt, int index, const ct_net 
                      ct_optim_type_name((ct_optim_type)type), ct_optim_type_name(optim->cfg.type));
     if (rc == CT_OK)
         rc = ct_h5_attr_int64(group, step_attr, &optim->step, err);
+    /* Adam divides by 1 - beta^step: a negative count would make it
+     * divide by zero at the next step. */
+    if (rc == CT_OK && optim->step < 0)
+        rc = ct_fail(err, "attribute %s is %lld, expected a count of steps >= 0", step_attr, (long long)optim->step);
     H5Gclose(group);
     if (rc != CT_OK)
         return ct_fail_context(err, "%s: /optimizer", ckpt->path);
@@ -431,7 +436,27 @@ int ct_checkpoint_load_state(const ct_checkpoint *ckpt, ct_train_state *state, c
     if (rc != CT_OK)
         ct_fail_context(err, "%s: /state (a checkpoint of an older ctrain?)", ckpt->path);
     H5Gclose(group);
-    return rc;
+    if (rc != CT_OK)
+        return rc;
+    /* A resumed run indexes the epoch's shuffle with the position: a
+     * negative one would read before it. Counts are never negative, a
+     * writer had ranks, and ct_train_check gave its epochs steps. */
+    for (size_t i = 0; i < n; i++) {
+        const char *name = counters[i].name;
+        int64_t v = *counters[i].value, least = 0;
+        if (strcmp(name, "seed") == 0)
+            continue; /* the job's uint64 seed, any bits */
+        if (strcmp(name, "world_size") == 0 || strcmp(name, "batch_size") == 0 ||
+            strcmp(name, "steps_per_epoch") == 0)
+            least = 1;
+        if (v < least)
+            return ct_fail(err, "%s: /state: attribute %s is %lld, expected at least %lld: a corrupt checkpoint?",
+                           ckpt->path, name, (long long)v, (long long)least);
+    }
+    if (!isfinite(state->epoch_seconds) || state->epoch_seconds < 0)
+        return ct_fail(err, "%s: /state: attribute epoch_seconds is %g, expected a finite time >= 0: a corrupt "
+                            "checkpoint?", ckpt->path, state->epoch_seconds);
+    return CT_OK;
 }
 
 int ct_checkpoint_load_metrics(const ct_checkpoint *ckpt, ct_metrics *m, ct_error *err)
