@@ -386,15 +386,11 @@ static void apply_op(hid_t file, const template *t, fz *f)
         change_dataset(file, path, op == 2, f);
         break;
     case 4: {
-        unsigned sel = fz_u8(f);
         char name[32];
-        if (sel < NATTR_NAMES)
-            snprintf(name, sizeof name, "%s", attr_names[sel]);
-        else
-            fz_string(f, name, sizeof name);
+        fz_name(f, attr_names, NATTR_NAMES, name, sizeof name);
         hid_t obj = H5Oopen(file, path, H5P_DEFAULT);
         if (obj >= 0) {
-            gen_attribute(obj, name[0] ? name : "_", f);
+            gen_attribute(obj, name, f);
             H5Oclose(obj);
         }
         break;

@@ -68,6 +68,18 @@ static inline void fz_string(fz *f, char *out, size_t max)
 /* The harness's scratch directory, made once under $TMPDIR (or /dev/shm,
  * which is memory, when it exists) and removed at exit with what is in
  * it. */
+/* A name: one of known[n] by the next byte, or a fuzzed string ("_" when empty). */
+static inline void fz_name(fz *f, const char *const *known, unsigned n, char *out, size_t max)
+{
+    unsigned sel = fz_u8(f);
+    if (sel < n)
+        snprintf(out, max, "%s", known[sel]);
+    else
+        fz_string(f, out, max);
+    if (!out[0])
+        snprintf(out, max, "_");
+}
+
 static char fz_dir[512];
 
 static inline void fz_remove_dir(void)

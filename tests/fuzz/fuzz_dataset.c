@@ -110,14 +110,8 @@ static bool write_file(fz *f)
             snprintf(made[nmade++], sizeof made[0], "%s", path);
         unsigned nattr = fz_u8(f) % 5;
         for (unsigned a = 0; a < nattr; a++) {
-            unsigned sel = fz_u8(f);
             char name[32];
-            if (sel < NATTRS)
-                snprintf(name, sizeof name, "%s", attr_names[sel]);
-            else
-                fz_string(f, name, sizeof name);
-            if (!name[0])
-                snprintf(name, sizeof name, "_");
+            fz_name(f, attr_names, NATTRS, name, sizeof name);
             gen_attribute(obj >= 0 ? obj : file, name, f);
         }
         if (obj >= 0)
