@@ -44,12 +44,18 @@ static int write_jsonl(ct_run *run, ct_error *err)
     return ct_file_write_atomic(path, text, strlen(text), err);
 }
 
+/* A value a record carries beside the metrics. */
+typedef struct named_value {
+    const char *name;
+    double value;
+} named_value;
+
 /* One record of the metrics in totals t: a metrics.jsonl line, TensorBoard
  * scalars "<type>/<name>" and, when `text` is not NULL, the same as
- * "name value" pairs for a progress line; `extra` (or NULL) adds JSON
- * fields to the line. Rank 0. */
+ * "name value" pairs for a progress line; extra[nextra] adds values to the
+ * line and to TensorBoard. Rank 0. */
 static int record(ct_run *run, const char *type, const ct_metric_totals *t, double per_s, double seconds,
-                  const char *extra, char *text, size_t text_size, ct_error *err)
+                  const named_value *extra, int nextra, char *text, size_t text_size, ct_error *err)
 {
     const ct_metrics *m = &run->metrics;
     char line[8192], rate_name[64], tag[128];
@@ -80,10 +86,16 @@ static int record(ct_run *run, const char *type, const ct_metric_totals *t, doub
     at += (size_t)snprintf(line + at, sizeof line - at, ", \"%s\": %.1f", rate_name, per_s);
     if (seconds >= 0)
         at += (size_t)snprintf(line + at, sizeof line - at, ", \"seconds\": %.3f", seconds);
-    snprintf(line + at, sizeof line - at, "%s}", extra ? extra : "");
     snprintf(tag, sizeof tag, "%s/%s", type, rate_name);
     if (rc == CT_OK && run->tb_open)
         rc = ct_tb_scalar(&run->tb, tag, run->state.step, (float)per_s, err);
+    for (int i = 0; i < nextra; i++) {
+        at += (size_t)snprintf(line + at, sizeof line - at, ", \"%s\": %.9g", extra[i].name, extra[i].value);
+        snprintf(tag, sizeof tag, "%s/%s", type, extra[i].name);
+        if (rc == CT_OK && run->tb_open)
+            rc = ct_tb_scalar(&run->tb, tag, run->state.step, (float)extra[i].value, err);
+    }
+    snprintf(line + at, sizeof line - at, "}");
     if (rc == CT_OK && run->tb_open)
         rc = ct_tb_flush(&run->tb, err);
     append_jsonl(run, line);
@@ -135,18 +147,22 @@ static int evaluate(ct_run *run, ct_eval_result *eval, ct_error *err)
 }
 
 /* The ranks' compute time in the epoch, so that a straggler shows: as
- * JSON fields and as the epoch line's words (empty on one rank). */
-static int straggler_report(ct_run *run, const loop_clock *clock, char *json, char *words, size_t size,
-                            ct_error *err)
+ * values for the record (*n of them; seconds to the millisecond) and as the
+ * epoch line's words (none on one rank). */
+static int straggler_report(ct_run *run, const loop_clock *clock, named_value values[3], int *n, char *words,
+                            size_t size, ct_error *err)
 {
-    json[0] = words[0] = '\0';
+    *n = 0;
+    words[0] = '\0';
     if (run->world->size == 1)
         return CT_OK;
     ct_spread compute;
     if (ct_spread_of(run->world, clock->epoch_compute, &compute, err) != CT_OK)
         return CT_ERR;
-    snprintf(json, size, ", \"compute_seconds_mean\": %.3f, \"compute_seconds_max\": %.3f, \"slowest_rank\": %d",
-             compute.mean, compute.max, compute.max_rank);
+    values[0] = (named_value){"compute_seconds_mean", round(compute.mean * 1000) / 1000};
+    values[1] = (named_value){"compute_seconds_max", round(compute.max * 1000) / 1000};
+    values[2] = (named_value){"slowest_rank", compute.max_rank};
+    *n = 3;
     snprintf(words, size, ", compute mean %.2f s, slowest rank %d %.2f s (%.2fx)", compute.mean, compute.max_rank,
              compute.max, compute.mean > 0 ? compute.max / compute.mean : 1.0);
     return CT_OK;
@@ -162,14 +178,16 @@ static int finish_epoch(ct_run *run, loop_clock *clock, ct_eval_result *eval, ct
     int rc = run->family->end_epoch ? run->family->end_epoch(run, err) : CT_OK;
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
-    char timing_json[256], timing_words[256];
-    if (straggler_report(run, clock, timing_json, timing_words, sizeof timing_json, err) != CT_OK)
+    named_value timing[3];
+    int ntiming;
+    char timing_words[256];
+    if (straggler_report(run, clock, timing, &ntiming, timing_words, sizeof timing_words, err) != CT_OK)
         return CT_ERR;
     clock->epoch_compute = 0;
     double per_s = s->epoch_seconds > 0 ? (double)s->epoch_units / s->epoch_seconds : 0;
     if (run->world->rank == 0) {
         char text[2048];
-        rc = record(run, "epoch", &m->epoch, per_s, s->epoch_seconds, timing_json, text, sizeof text, err);
+        rc = record(run, "epoch", &m->epoch, per_s, s->epoch_seconds, timing, ntiming, text, sizeof text, err);
         ct_progress_line(&run->progress, "epoch %lld/%lld step %lld %s %.0f %s/s %.1f s%s", (long long)s->epoch + 1,
                          (long long)run->job->train->epochs, (long long)s->step, text, per_s,
                          ct_source_units(&run->source), s->epoch_seconds, timing_words);
@@ -260,7 +278,7 @@ static int after_step(ct_run *run, loop_clock *clock, int64_t steps, ct_error *e
     if (t->log_every_steps && s->step % t->log_every_steps == 0) {
         if (run->world->rank == 0) {
             char text[2048];
-            rc = record(run, "step", &run->metrics.interval, per_s, -1, NULL, text, sizeof text, err);
+            rc = record(run, "step", &run->metrics.interval, per_s, -1, NULL, 0, text, sizeof text, err);
             if (ct_progress_shows_lines(&run->progress))
                 ct_progress_line(&run->progress, "epoch %lld/%lld step %lld %s %.0f %s/s", (long long)s->epoch + 1,
                                  (long long)t->epochs, (long long)s->step, text, per_s,

@@ -1,7 +1,7 @@
 """TensorBoard events (RUN_DIR/tensorboard), read back by the independent
 reader tests/output/tfevents.py, against metrics.jsonl: every metric of
 every record (step records every log_every_steps steps, epoch records, with
-grad_norm from clipping and samples_per_s) is one scalar "<type>/<name>" at
+grad_norm from clipping, samples_per_s and the ranks' timing) is one scalar "<type>/<name>" at
 the record's step whose float32 is bitwise that of the JSON number, in the
 same order, and there is nothing else but the file version. A resumed run
 writes a new events file that starts with a SessionLog START at the resume
@@ -63,7 +63,7 @@ check(max(e["step"] for e in first) <= 55 and min(e["step"] for e in second[2:])
       "events of the first file after step 55 or of the resumed one at or before it")
 cut_recs = records(cut)
 expect_records_in(first[1:] + second[2:], cut_recs, "resumed run")
-timing = ("samples_per_s", "seconds")
+timing = ("samples_per_s", "seconds", "compute_seconds_mean", "compute_seconds_max", "slowest_rank")
 check([{k: v for k, v in r.items() if k not in timing} for r in cut_recs] ==
       [{k: v for k, v in r.items() if k not in timing} for r in recs],
       "the resumed run's metrics (but timing) differ from the uninterrupted run's")
