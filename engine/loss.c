@@ -102,6 +102,20 @@ static double bce(const float *p, const float *t, int64_t count, double scale, f
     return sum * scale;
 }
 
+/* Smooth L1 (Huber with delta 1, SmoothL1Loss with beta 1): 0.5 d^2 where
+ * |d| < 1, else |d| - 0.5; dout = clamp(d, -1, 1) / (global_n * dim). */
+static double huber(const float *out, const float *t, int64_t count, double scale, float *dout)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < count; i++) {
+        double d = (double)out[i] - t[i], a = fabs(d);
+        sum += a < 1.0 ? 0.5 * d * d : a - 0.5;
+        if (dout)
+            dout[i] = (float)((a < 1.0 ? d : d > 0.0 ? 1.0 : -1.0) * scale);
+    }
+    return sum * scale;
+}
+
 /* Negative log-likelihood of log-probabilities [n, classes]:
  * -x[label] / global_n; dout is -1/global_n at the label, 0 elsewhere. */
 static double nll(const float *x, const int32_t *labels, int64_t n, int64_t classes, double scale, float *dout)
@@ -142,6 +156,8 @@ double ct_loss_compute(ct_loss_type type, const float *out, const ct_target *tar
         return bce(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
     case CT_LOSS_NLL:
         return nll(out, target->labels, n, dim, 1.0 / (double)global_n, dout);
+    case CT_LOSS_HUBER:
+        return huber(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
     }
     return NAN;
 }
@@ -171,6 +187,7 @@ const char *ct_loss_name(ct_loss_type type)
     case CT_LOSS_BCE_WITH_LOGITS: return "bce_with_logits";
     case CT_LOSS_BCE: return "bce";
     case CT_LOSS_NLL: return "nll";
+    case CT_LOSS_HUBER: return "huber";
     }
     return "unknown";
 }

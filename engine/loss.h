@@ -13,6 +13,8 @@ typedef enum ct_loss_type {
     CT_LOSS_BCE,             /* probabilities and targets in [0, 1], [n, dim];
                                 each log clamped to >= -100 as in PyTorch */
     CT_LOSS_NLL,             /* log-probabilities [n, classes], integer labels */
+    CT_LOSS_HUBER,           /* outputs and targets [n, dim]: smooth L1 with beta 1,
+                                0.5 d^2 where |d| < 1, else |d| - 0.5 (SmoothL1Loss) */
 } ct_loss_type;
 
 /* The targets of a batch: labels for classification, values otherwise. */

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,13 @@ static int below_one(const checker *c, const char *path, double v)
     if (v >= 0 && v < 1)
         return CT_OK;
     return bad(c, path, "expected a number >= 0 and < 1, found %g%s", v, dflt(c, path));
+}
+
+static int probability(const checker *c, const char *path, double v)
+{
+    if (v >= 0 && v <= 1)
+        return CT_OK;
+    return bad(c, path, "expected a probability in [0, 1], found %g%s", v, dflt(c, path));
 }
 
 static int finite(const checker *c, const char *path, double v)
@@ -402,6 +410,92 @@ static int check_autoencoder(const checker *c, const Ctrain__Model *m)
     return CT_OK;
 }
 
+/* Whether two layer lists are the same layers (names, types and sizes), by
+ * their packed bytes. */
+static bool same_layers(const Ctrain__Network *a, const Ctrain__Network *b, size_t *differs)
+{
+    size_t n = a->n_layers < b->n_layers ? a->n_layers : b->n_layers;
+    for (*differs = 0; *differs < n; (*differs)++) {
+        const ProtobufCMessage *x = &a->layers[*differs]->base, *y = &b->layers[*differs]->base;
+        size_t len = protobuf_c_message_get_packed_size(x);
+        if (len != protobuf_c_message_get_packed_size(y))
+            return false;
+        uint8_t bx[512], by[512];
+        if (len > sizeof bx)
+            return false;
+        protobuf_c_message_pack(x, bx);
+        protobuf_c_message_pack(y, by);
+        if (memcmp(bx, by, len) != 0)
+            return false;
+    }
+    return a->n_layers == b->n_layers;
+}
+
+/* The DQN family: network "q" and, optionally, "target" with the same
+ * layers; its settings section. */
+static int check_dqn(const checker *c, const Ctrain__Model *m)
+{
+    if (m->n_networks < 1 || m->n_networks > 2)
+        return bad(c, "model.networks", "a DQN has the network 'q' (and optionally its copy 'target'), found %zu "
+                   "networks", m->n_networks);
+    static const char *const names[2] = {"q", "target"};
+    if (m->n_networks == 2 && check_two_networks(c, m, "a DQN", names))
+        return CT_ERR;
+    if (strcmp(m->networks[0]->name, "q") != 0)
+        return bad(c, "model.networks[0].name", "a DQN's network is named 'q', found '%s'%s", m->networks[0]->name,
+                   dflt(c, "model.networks[0].name"));
+    size_t differs;
+    if (m->n_networks == 2 && !same_layers(m->networks[0], m->networks[1], &differs))
+        return bad(c, "model.networks[1].layers", "the target network is a copy of q: expected q's %zu layers, "
+                   "found %zu that differ from layer %zu on (leave 'target' out to have it built from q)",
+                   m->networks[0]->n_layers, m->networks[1]->n_layers, differs);
+    if (m->n_networks == 2 && m->networks[1]->optimizer)
+        return bad(c, "model.networks[1].optimizer", "the target network is frozen (copied from q, never trained): "
+                   "expected no optimizer");
+    const Ctrain__Dqn *d = m->dqn;
+    if (!d)
+        return CT_OK; /* every setting has its default */
+    if (!d->env || !*d->env)
+        return bad(c, "model.dqn.env", "expected the name of an environment (CartPole-v1, Acrobot-v1), found "
+                   "an empty string");
+    if (!(d->gamma >= 0 && d->gamma <= 1))
+        return bad(c, "model.dqn.gamma", "expected a number >= 0 and <= 1, found %g%s", d->gamma,
+                   dflt(c, "model.dqn.gamma"));
+    if (at_least(c, "model.dqn.replay_capacity", (long long)d->replay_capacity, 1) ||
+        at_least(c, "model.dqn.train_every", d->train_every, 1) ||
+        at_least(c, "model.dqn.gradient_steps", d->gradient_steps, 1) ||
+        at_least(c, "model.dqn.target_update_every", d->target_update_every, 1))
+        return CT_ERR;
+    if (d->replay_capacity > (uint64_t)INT32_MAX)
+        return bad(c, "model.dqn.replay_capacity", "expected at most %d transitions per rank, found %llu", INT32_MAX,
+                   (unsigned long long)d->replay_capacity);
+    if (!(d->tau >= 0 && d->tau <= 1))
+        return bad(c, "model.dqn.tau", "expected a number >= 0 and <= 1 (0: hard copy), found %g%s", d->tau,
+                   dflt(c, "model.dqn.tau"));
+    if (d->loss != CTRAIN__LOSS__HUBER && d->loss != CTRAIN__LOSS__MSE) {
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&ctrain__loss__descriptor, d->loss);
+        char name[32] = "";
+        for (size_t i = 0; v && v->name[i] && i + 1 < sizeof name; i++)
+            name[i] = (char)tolower((unsigned char)v->name[i]);
+        return bad(c, "model.dqn.loss", "expected huber or mse, found %s", name);
+    }
+    return probability(c, "model.dqn.epsilon_start", d->epsilon_start) ||
+                   probability(c, "model.dqn.epsilon_end", d->epsilon_end) ? CT_ERR : CT_OK;
+}
+
+/* A DQN's replay shard must hold a whole batch. */
+static int check_dqn_batch(const checker *c, const ct_job *job)
+{
+    const Ctrain__Model *m = job->model;
+    if (!m || m->family != CTRAIN__FAMILY__DQN || !m->dqn || !job->train)
+        return CT_OK;
+    if (m->dqn->replay_capacity < (uint64_t)job->train->batch_size)
+        return bad(c, "model.dqn.replay_capacity", "expected at least train.batch_size (%lld) transitions, "
+                   "found %llu%s", (long long)job->train->batch_size, (unsigned long long)m->dqn->replay_capacity,
+                   dflt(c, "model.dqn.replay_capacity"));
+    return CT_OK;
+}
+
 static int check_model(const checker *c, const Ctrain__Model *m)
 {
     size_t n = m ? m->n_networks : 0;
@@ -415,6 +509,8 @@ static int check_model(const checker *c, const Ctrain__Model *m)
                                    m->family != CTRAIN__FAMILY__AUTOENCODER ? "autoencoder"
                            : m->settings_case == CTRAIN__MODEL__SETTINGS_GAN && m->family != CTRAIN__FAMILY__GAN
                                ? "gan"
+                           : m->settings_case == CTRAIN__MODEL__SETTINGS_DQN && m->family != CTRAIN__FAMILY__DQN
+                               ? "dqn"
                                : NULL;
     if (settings) {
         const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&ctrain__family__descriptor, m->family);
@@ -425,7 +521,7 @@ static int check_model(const checker *c, const Ctrain__Model *m)
         return bad(c, path, "these settings are for family %s; the job's family is %s", settings, family);
     }
     if ((m->family == CTRAIN__FAMILY__AUTOENCODER && check_autoencoder(c, m)) ||
-        (m->family == CTRAIN__FAMILY__GAN && check_gan(c, m)))
+        (m->family == CTRAIN__FAMILY__GAN && check_gan(c, m)) || (m->family == CTRAIN__FAMILY__DQN && check_dqn(c, m)))
         return CT_ERR;
     for (size_t i = 0; i < n; i++) {
         if (check_network(c, i, m->networks[i]))
@@ -447,9 +543,8 @@ static int check_augment(const checker *c, const Ctrain__Augment *a)
 {
     if (!a)
         return CT_OK;
-    const char *p = "data.augment.horizontal_flip.p";
-    if (a->horizontal_flip && !(a->horizontal_flip->p >= 0 && a->horizontal_flip->p <= 1))
-        return bad(c, p, "expected a probability in [0, 1], found %g%s", a->horizontal_flip->p, dflt(c, p));
+    if (a->horizontal_flip && probability(c, "data.augment.horizontal_flip.p", a->horizontal_flip->p))
+        return CT_ERR;
     if (a->random_crop && size_in(c, "data.augment.random_crop.padding", a->random_crop->padding, 1))
         return CT_ERR;
     if (a->gaussian_noise)
@@ -468,12 +563,13 @@ int ct_job_check(const ct_job *job, const ct_marks *marks, const char *origin, c
 {
     checker c = {marks, origin, err};
     const char *path = job->data ? job->data->path : NULL;
-    if (!path || !*path)
+    bool environment = job->model && job->model->family == CTRAIN__FAMILY__DQN; /* reads no data file */
+    if (!environment && (!path || !*path))
         return bad(&c, "data.path", "expected the path of an HDF5 dataset file, found %s",
                    path ? "an empty string" : "nothing (it is required)");
-    if (check_augment(&c, job->data->augment) || check_normalize(&c, job->data->normalize) ||
+    if ((job->data && (check_augment(&c, job->data->augment) || check_normalize(&c, job->data->normalize))) ||
         check_model(&c, job->model) ||
-        check_optimizer(&c, "optimizer", job->optimizer) || check_train(&c, job->train))
+        check_optimizer(&c, "optimizer", job->optimizer) || check_train(&c, job->train) || check_dqn_batch(&c, job))
         return CT_ERR;
     return CT_OK;
 }

@@ -141,6 +141,8 @@ ct_loss_type ct_model_loss(const ct_job *job)
         return CT_LOSS_BCE;
     case CTRAIN__LOSS__NLL:
         return CT_LOSS_NLL;
+    case CTRAIN__LOSS__HUBER:
+        return CT_LOSS_HUBER;
     default:
         return CT_LOSS_CROSS_ENTROPY;
     }

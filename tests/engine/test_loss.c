@@ -218,8 +218,8 @@ static void test_dout_matches_finite_differences(void **state)
     float probs[12];
     t_fill_uniform(probs, count, 0.05f, 0.95f, &rng);
     const ct_loss_type types[] = {CT_LOSS_CROSS_ENTROPY, CT_LOSS_MSE, CT_LOSS_BCE_WITH_LOGITS, CT_LOSS_BCE,
-                                  CT_LOSS_NLL};
-    for (int k = 0; k < 5; k++) {
+                                  CT_LOSS_NLL, CT_LOSS_HUBER};
+    for (int k = 0; k < 6; k++) {
         if (types[k] == CT_LOSS_BCE) /* probabilities, and a step that keeps them in (0, 1) */
             memcpy(x, probs, sizeof x);
         ct_loss_compute(types[k], x, &t, n, dim, 5, d);
@@ -233,6 +233,26 @@ static void test_dout_matches_finite_differences(void **state)
             t_check_close(d[i], (up - down) / (x_up - x_down), 1e-3, 1e-6, ct_loss_name(types[k]), (long)i);
         }
     }
+}
+
+/* Smooth L1 (beta 1) against a hand computation: d = out - t is 0.5, 2.5,
+ * -2, -0.9; terms 0.5 d^2 = 0.125, |d| - 0.5 = 2, 1.5, 0.5 d^2 = 0.405, sum
+ * 4.03 over global_n 2 x dim 2 = 1.0075; dout clamp(d, -1, 1) / 4. */
+static void test_huber(void **state)
+{
+    (void)state;
+    const float out[4] = {0.5f, 3.0f, -2.0f, 0.0f}, tv[4] = {0.0f, 0.5f, 0.0f, 0.9f};
+    ct_target t = {.values = tv};
+    float d[4];
+    double loss = ct_loss_compute(CT_LOSS_HUBER, out, &t, 2, 2, 2, d);
+    t_check_close(loss, 1.0075, 1e-7, 1e-9, "huber loss", 0);
+    const float want[4] = {0.125f, 0.25f, -0.25f, -0.225f};
+    t_check_array(d, want, 4, 1e-6, 1e-9, "huber dout");
+    /* Split over two "ranks" of one sample each: the shares add up. */
+    double a = ct_loss_compute(CT_LOSS_HUBER, out, &t, 1, 2, 2, NULL);
+    ct_target t2 = {.values = tv + 2};
+    double b = ct_loss_compute(CT_LOSS_HUBER, out + 2, &t2, 1, 2, 2, NULL);
+    t_check_close(a + b, 1.0075, 1e-7, 1e-9, "huber shares", 0);
 }
 
 static void test_empty_rank_and_names(void **state)
@@ -252,6 +272,7 @@ static void test_empty_rank_and_names(void **state)
     assert_string_equal(ct_loss_name(CT_LOSS_BCE_WITH_LOGITS), "bce_with_logits");
     assert_string_equal(ct_loss_name(CT_LOSS_BCE), "bce");
     assert_string_equal(ct_loss_name(CT_LOSS_NLL), "nll");
+    assert_string_equal(ct_loss_name(CT_LOSS_HUBER), "huber");
     assert_true(ct_loss_compute(CT_LOSS_NLL, NULL, &t, 0, 3, 7, NULL) == 0.0);
 }
 
@@ -282,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_bce_clamps_the_logs),
         cmocka_unit_test(test_nll_bad_label_is_nan),
         cmocka_unit_test(test_dout_matches_finite_differences),
+        cmocka_unit_test(test_huber),
         cmocka_unit_test(test_empty_rank_and_names),
         cmocka_unit_test(test_count_correct),
     };

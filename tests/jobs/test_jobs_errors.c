@@ -153,7 +153,7 @@ static void test_unknown_enum(void **state)
     assert_string_equal(ct_test_load_fail(DATA NETS "optimizer: {type: adamw}\n"),
                         "t.yaml:3:19: optimizer.type: expected one of sgd, adam, rmsprop, found 'adamw'; did you mean 'adam'?");
     assert_string_equal(ct_test_load_fail(DATA "model:\n  loss: xent\n  networks: [{layers: [relu]}]\n"),
-                        "t.yaml:3:9: model.loss: expected one of cross_entropy, mse, bce_with_logits, bce, nll, "
+                        "t.yaml:3:9: model.loss: expected one of cross_entropy, mse, bce_with_logits, bce, nll, huber, "
                         "found 'xent'");
 }
 

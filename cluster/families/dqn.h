@@ -1,0 +1,69 @@
+/* Deep Q-learning: the network q maps an environment's observation to one
+ * value per action; a frozen copy of it, the target network, gives the
+ * bootstrapped targets. dqn_model.c builds and runs the model (no MPI);
+ * dqn_replay.c is a rank's replay shard; dqn.c is the training family. */
+#ifndef CT_CLUSTER_DQN_H
+#define CT_CLUSTER_DQN_H
+
+#include <stdbool.h>
+
+#include "cluster/families/dqn_replay.h"
+#include "datasets/env.h"
+#include "engine/loss.h"
+#include "engine/net.h"
+#include "jobs/job.h"
+
+typedef struct ct_dqn {
+    ct_net q;                 /* tensors "q.<i>.<param>" */
+    ct_net target;            /* tensors "target.<i>.<param>": frozen, synchronised from q */
+    const ct_env_kind *env;
+    int64_t obs_size, actions;
+    ct_loss_type loss;        /* CT_LOSS_HUBER or CT_LOSS_MSE */
+    float gamma;
+    bool double_dqn;
+    float *y;                 /* [max_batch]: the targets r + gamma (1 - terminated) V(next) */
+    float *q_taken;           /* [max_batch]: Q(obs, action) */
+    float *d_taken;           /* [max_batch]: dL/dQ(obs, action) */
+    int32_t *next_actions;    /* [max_batch]: argmax over q (double DQN) or the target */
+    float *dout;              /* [max_batch, actions]: dL/d(q's output), 0 but at the actions taken */
+} ct_dqn;
+
+/* The job's model.dqn, or its defaults when the job has none. */
+const Ctrain__Dqn *ct_dqn_settings(const ct_job *job);
+
+/* Builds q (network 0 of the job) and the target network (the same layers,
+ * parameters copied from q) for batches of up to max_batch observations of
+ * the job's environment. Errors name the field: an unknown environment, a
+ * q whose input is not an observation or whose output is not one value
+ * per action. On error the model can only be freed. */
+int ct_dqn_build(ct_dqn *d, const ct_job *job, int64_t max_batch, ct_error *err);
+
+/* Accumulates into q's gradients those of this rank's share of one
+ * update's loss over a global batch of global_n transitions: the targets
+ * first, with no gradient (double DQN: the next action is q's argmax on the
+ * next observation, its value the target network's; else the target's
+ * max), then q on the observations, the loss on the taken actions only
+ * (mean over the global batch) and backward with a gradient at the taken
+ * action alone. Returns this rank's share of the loss; *q_sum gets the sum
+ * of Q(obs, action) over b. b->n <= max_batch; n = 0 returns 0. */
+double ct_dqn_td_backward(ct_dqn *d, const ct_dqn_batch *b, int64_t global_n, double *q_sum);
+
+/* The target network from q: a hard copy (tau 0 or 1), else Polyak
+ * averaging target = tau q + (1 - tau) target. */
+void ct_dqn_sync_target(ct_dqn *d, float tau);
+
+/* q's greedy action for one observation (the first on a tie). */
+int32_t ct_dqn_greedy(ct_dqn *d, const float *obs);
+
+/* The schedule's epsilon after env_steps environment steps: linear from
+ * epsilon_start to epsilon_end over epsilon_decay_steps, then constant. */
+double ct_dqn_schedule_epsilon(const Ctrain__Dqn *s, int64_t env_steps);
+
+/* The exploration rate of rank `rank` of `world` after env_steps steps:
+ * with exploration apex and world > 1, Ape-X's constant 0.4^(1 + 7 rank /
+ * (world - 1)); else the schedule's. */
+double ct_dqn_epsilon(const Ctrain__Dqn *s, int rank, int world, int64_t env_steps);
+
+void ct_dqn_free(ct_dqn *d);
+
+#endif
