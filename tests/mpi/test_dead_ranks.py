@@ -1,6 +1,6 @@
 """Dead ranks: kill -9 of a random rank at a random point of the run, ten
 times over one run directory (as a job requeued after each loss would do).
-The point is a random number of steps (20-150) after the run (re)starts,
+The point is a random number of steps (10-80) after the run (re)starts,
 read from its step lines, so that it does not depend on the machine's
 speed; checkpoints come every 15 steps, so kills land before, during and
 after their writes. Each time the job exits non-zero within 10 s, the
@@ -38,7 +38,7 @@ while kills < KILLS:
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     watchdog = threading.Timer(120, p.kill)  # a run that stops printing fails the test, not hangs it
     watchdog.start()
-    wait_steps, first, step = rng.randint(20, 150), None, None
+    wait_steps, first, step = rng.randint(10, 80), None, None
     for line in p.stdout:
         m = STEP.match(line)
         if m:
