@@ -6,13 +6,16 @@
  * (0 on the terminating one); truncated after 500 steps. The reset state
  * is drawn in float64 and rounded to float32, as Gymnasium's is. The
  * expressions keep Gymnasium's order of operations, so that the float64
- * state matches it bit for bit. */
+ * state matches it bit for bit. The scene is Gymnasium's picture: the
+ * two links hanging from the pivot (0.2 wide), their joints and the line
+ * the tip must rise above. */
 #include <math.h>
 
 #include "datasets/env.h"
 
 #define DT 0.2
 #define L1 1.0  /* link lengths, masses, centres of mass, moments of inertia */
+#define L2 1.0  /* (drawn only: the dynamics do not use it, as in Gymnasium) */
 #define M1 1.0
 #define M2 1.0
 #define LC1 0.5
@@ -108,6 +111,20 @@ static void observe(const double *s, float *obs)
     obs[5] = (float)s[3];
 }
 
+static void render(const double *s, ct_env_scene *scene)
+{
+    static const unsigned char black[3] = {0, 0, 0}, link[3] = {0, 204, 204}, joint[3] = {204, 204, 0};
+    const double bound = L1 + L2 + 0.2, width = 0.2;
+    double x1 = L1 * sin(s[0]), y1 = -L1 * cos(s[0]);
+    double x2 = x1 + L2 * sin(s[0] + s[1]), y2 = y1 - L2 * cos(s[0] + s[1]);
+    *scene = (ct_env_scene){.xmin = -bound, .xmax = bound, .ymin = -bound, .ymax = bound};
+    ct_env_scene_bar(scene, -bound, 1.0, bound, 1.0, 0.02, black);
+    ct_env_scene_bar(scene, 0, 0, x1, y1, width, link);
+    ct_env_scene_bar(scene, x1, y1, x2, y2, width, link);
+    ct_env_scene_dot(scene, 0, 0, width / 2, joint);
+    ct_env_scene_dot(scene, x1, y1, width / 2, joint);
+}
+
 const ct_env_kind ct_env_acrobot = {
     .name = "Acrobot-v1",
     .state_size = 4,
@@ -117,4 +134,5 @@ const ct_env_kind ct_env_acrobot = {
     .reset = reset,
     .step = step,
     .observe = observe,
+    .render = render,
 };

@@ -4,7 +4,10 @@
  * leaves [-2.4, 2.4] or the pole tilts beyond 12 degrees, and is truncated
  * after 500 steps; +1 reward on every step, the last included. The
  * expressions keep Gymnasium's order of operations, so that the float64
- * state matches it bit for bit (compiled without FMA contraction). */
+ * state matches it bit for bit (compiled without FMA contraction). The
+ * scene is Gymnasium's picture in world units: the track, the cart
+ * (0.4 x 0.24), the pole (1.0 x 0.08, hinged a quarter of the cart's height
+ * above the track) and its axle. */
 #include <math.h>
 
 #include "datasets/env.h"
@@ -49,6 +52,19 @@ static void observe(const double *s, float *obs)
         obs[i] = (float)s[i];
 }
 
+static void render(const double *s, ct_env_scene *scene)
+{
+    static const unsigned char black[3] = {0, 0, 0}, pole[3] = {202, 152, 101}, axle[3] = {129, 132, 203};
+    const double cart_w = 0.4, cart_h = 0.24, pole_w = 0.08, pole_len = 2 * LENGTH, pivot = cart_h / 4;
+    double x = s[0], dx = sin(s[2]), dy = cos(s[2]);
+    *scene = (ct_env_scene){.xmin = -X_THRESHOLD, .xmax = X_THRESHOLD, .ymin = -0.8, .ymax = 2.4};
+    ct_env_scene_bar(scene, -X_THRESHOLD, 0, X_THRESHOLD, 0, 0.02, black);
+    ct_env_scene_bar(scene, x - cart_w / 2, 0, x + cart_w / 2, 0, cart_h, black);
+    ct_env_scene_bar(scene, x - pole_w / 2 * dx, pivot - pole_w / 2 * dy, x + (pole_len - pole_w / 2) * dx,
+                     pivot + (pole_len - pole_w / 2) * dy, pole_w, pole);
+    ct_env_scene_dot(scene, x, pivot, pole_w / 2, axle);
+}
+
 const ct_env_kind ct_env_cartpole = {
     .name = "CartPole-v1",
     .state_size = 4,
@@ -58,4 +74,5 @@ const ct_env_kind ct_env_cartpole = {
     .reset = reset,
     .step = step,
     .observe = observe,
+    .render = render,
 };

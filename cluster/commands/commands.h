@@ -10,6 +10,7 @@ int ct_cmd_embed(int argc, char **argv);
 int ct_cmd_search(int argc, char **argv);
 int ct_cmd_sample(int argc, char **argv);
 int ct_cmd_fid(int argc, char **argv);
+int ct_cmd_play(int argc, char **argv);
 int ct_cmd_plot(int argc, char **argv);
 int ct_cmd_data(int argc, char **argv);
 int ct_cmd_job(int argc, char **argv);

@@ -100,6 +100,23 @@ static const help_topic topics[] = {
      "query's class and red when not. Prints the query's same-class hit rate.\n"
      "  --all   also print the mean hit rate among k neighbours with every sample of the\n"
      "          split as the query (an exact N x N search: seconds for 10000 samples)\n"},
+    {"play",
+     "usage: ctrain play CKPT [--episodes 100] [--seed S] [--env NAME] [--returns]\n"
+     "                   [--png FILE.png] [--every 10] [--job JOB.yaml]\n"
+     "\n"
+     "Runs the greedy policy (epsilon 0) of a DQN checkpoint (a file, a run's `latest`\n"
+     "pointer or its directory) for the episodes 0 .. N-1 of seed S, the resets of the\n"
+     "training's evaluation (default S: the job's seed, so that the first\n"
+     "model.dqn.eval_episodes are those of test_mean_return). Runs as one process. Prints\n"
+     "  mean_return=... std=... episodes=N env=NAME seed=S\n"
+     "std being the population standard deviation of the returns.\n"
+     "  --env NAME      another environment than the job's, with the same observation size\n"
+     "                  and actions (CartPole-v1, Acrobot-v1)\n"
+     "  --returns       also print each episode: episode=E return=R steps=T\n"
+     "  --png FILE.png  draw episode 0 as frames, one every --every K steps and the last, in\n"
+     "                  rows of 10 (CartPole: track, cart and pole; Acrobot: the two links and\n"
+     "                  the line the tip must rise above)\n"
+     "  --job JOB.yaml  the model of this job instead of the checkpoint's\n"},
     {"plot",
      "usage: ctrain plot RUN_DIR... --out FILE.png [--metric NAME]... [--title TEXT]\n"
      "\n"
@@ -136,6 +153,7 @@ static void overview(void)
          "  search CKPT           nearest neighbours in an autoencoder's latent space\n"
          "  sample CKPT           draw a GAN's samples (PNG grid, HDF5 dataset)\n"
          "  fid GEN_CKPT          score a GAN's samples (FID, classes, confidence)\n"
+         "  play CKPT             run a DQN's greedy policy: mean return, frames (PNG)\n"
          "  plot RUN_DIR...       draw runs' training curves from metrics.jsonl (PNG)\n"
          "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
          "  job check JOB.yaml    validate a job and print it resolved\n"
@@ -156,6 +174,6 @@ int ct_cmd_help(int argc, char **argv)
         }
     }
     char msg[256];
-    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, sample, fid, plot, data, job, help)", argv[1]);
+    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, sample, fid, play, plot, data, job, help)", argv[1]);
     return ct_report_error(msg);
 }

@@ -38,6 +38,8 @@ int main(int argc, char **argv)
         return ct_cmd_sample(argc - 1, argv + 1);
     if (strcmp(command, "fid") == 0)
         return ct_cmd_fid(argc - 1, argv + 1);
+    if (strcmp(command, "play") == 0)
+        return ct_cmd_play(argc - 1, argv + 1);
     if (strcmp(command, "plot") == 0)
         return ct_cmd_plot(argc - 1, argv + 1);
     if (strcmp(command, "data") == 0)

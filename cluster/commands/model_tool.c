@@ -39,6 +39,8 @@ static int open_model(ct_model_tool *t, const char *command, const ct_restore_so
     if (!t->ae)
         t->gan = ct_gan_of(&t->run, &t->split);
     if (!t->ae && !t->gan)
+        t->dqn = ct_dqn_of(&t->run);
+    if (!t->ae && !t->gan && !t->dqn)
         t->classifier = ct_classifier_of(&t->run, &t->split);
     return CT_OK;
 }

@@ -1,13 +1,15 @@
 /* What the commands that use a trained model (reconstruct, embed, search,
  * sample, fid) share. They run as one process, an MPI singleton, so that
  * the job, data, model and checkpoint code of training serves them
- * unchanged, on a trained model and every row of one split of a data file. */
+ * unchanged, on a trained model and every row of one split of a data file
+ * (play: a DQN and its environment, no data). */
 #ifndef CT_CLUSTER_MODEL_TOOL_H
 #define CT_CLUSTER_MODEL_TOOL_H
 
 #include <stdbool.h>
 
 #include "cluster/families/autoencoder.h"
+#include "cluster/families/dqn.h"
 #include "cluster/families/families.h"
 #include "cluster/families/gan.h"
 #include "cluster/commands/options.h"
@@ -22,6 +24,7 @@ typedef struct ct_model_tool {
     ct_autoencoder *ae;     /* the model, as its family has it (the others NULL) */
     ct_gan *gan;
     ct_net *classifier;
+    ct_dqn *dqn;
     const ct_shard *split;  /* every row of the split; labels when asked */
 } ct_model_tool;
 

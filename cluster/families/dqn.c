@@ -38,7 +38,7 @@ typedef struct dqn_family {
     double returns[1 + RECENT];
     int64_t updates;
     int episodes, mean_return, best_return, epsilon, loss, q_mean, updates_metric; /* metrics */
-    uint64_t salt_act, salt_reset, salt_sample, salt_eval;
+    uint64_t salt_act, salt_reset, salt_sample;
 } dqn_family;
 
 static int declare_metrics(ct_run *run, dqn_family *f, ct_error *err)
@@ -135,7 +135,6 @@ static int dqn_setup(ct_run *run, ct_error *err)
     f->salt_act = ct_salt("dqn.act");
     f->salt_reset = ct_salt("dqn.reset");
     f->salt_sample = ct_salt("dqn.replay");
-    f->salt_eval = ct_salt("dqn.eval");
     int64_t max_batch = ct_family_max_batch(run);
     int rc = ct_dqn_build(&f->model, run->job, max_batch > 1 ? max_batch : 1, err);
     if (rc != CT_OK)
@@ -240,25 +239,6 @@ static int dqn_step(ct_run *run, const ct_step_input *in, ct_error *err)
     return rc;
 }
 
-/* One greedy episode (epsilon 0), its reset drawn from (seed, episode):
- * the same episodes at every evaluation and world size. */
-static double greedy_episode(dqn_family *f, int64_t episode, float *obs)
-{
-    const ct_env_kind *env = f->model.env;
-    double state[CT_ENV_STATE_MAX], ret = 0;
-    ct_rng rng;
-    ct_rng_seed_sample(&rng, f->run->job->seed, episode, 0, f->salt_eval);
-    env->reset(state, &rng);
-    for (int t = 0; t < env->max_steps; t++) {
-        env->observe(state, obs);
-        ct_env_step r = env->step(state, ct_dqn_greedy(&f->model, obs));
-        ret += r.reward;
-        if (r.terminated)
-            break;
-    }
-    return ret;
-}
-
 /* model.dqn.eval_episodes greedy episodes, shared out over the ranks:
  * "mean_return" over all of them, each counted once at any world size.
  * Collective. */
@@ -272,7 +252,7 @@ static int dqn_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
     ct_batch_part(episodes, run->world->rank, run->world->size, &lo, &hi);
     double sum = 0;
     for (int64_t e = lo; e < hi; e++)
-        sum += greedy_episode(f, e, f->obs);
+        sum += ct_dqn_play(&f->model, f->model.env, run->job->seed, e, NULL).ret;
     if (ct_allreduce_doubles(run->world, &sum, 1, err) != CT_OK)
         return CT_ERR;
     result->n = 1;
@@ -280,6 +260,14 @@ static int dqn_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
     result->values[0] = sum / (double)episodes;
     result->samples = episodes;
     return CT_OK;
+}
+
+ct_dqn *ct_dqn_of(ct_run *run)
+{
+    if (run->family != &ct_dqn_family || !run->family_state)
+        return NULL;
+    dqn_family *f = run->family_state;
+    return &f->model;
 }
 
 static void dqn_teardown(ct_run *run)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "cluster/families/dqn_replay.h"
+#include "cluster/run/run.h"
 #include "datasets/env.h"
 #include "engine/loss.h"
 #include "engine/net.h"
@@ -55,6 +56,19 @@ void ct_dqn_sync_target(ct_dqn *d, float tau);
 /* q's greedy action for one observation (the first on a tie). */
 int32_t ct_dqn_greedy(ct_dqn *d, const float *obs);
 
+/* One greedy episode's return and length. */
+typedef struct ct_dqn_episode {
+    double ret;
+    int64_t steps;
+} ct_dqn_episode;
+
+/* Plays one episode of env (its observations and actions q's) with q's
+ * greedy actions, its reset drawn from (seed, episode): the same episodes
+ * at every evaluation, world size and in `ctrain play`. states, when not
+ * NULL, receives [env->max_steps + 1, env->state_size]: the state after
+ * the reset and after every step. */
+ct_dqn_episode ct_dqn_play(ct_dqn *d, const ct_env_kind *env, uint64_t seed, int64_t episode, double *states);
+
 /* The schedule's epsilon after env_steps environment steps: linear from
  * epsilon_start to epsilon_end over epsilon_decay_steps, then constant. */
 double ct_dqn_schedule_epsilon(const Ctrain__Dqn *s, int64_t env_steps);
@@ -65,5 +79,9 @@ double ct_dqn_schedule_epsilon(const Ctrain__Dqn *s, int64_t env_steps);
 double ct_dqn_epsilon(const Ctrain__Dqn *s, int rank, int world, int64_t env_steps);
 
 void ct_dqn_free(ct_dqn *d);
+
+/* The model of a run of the DQN family (after its setup); NULL when the
+ * run's family is another. */
+ct_dqn *ct_dqn_of(ct_run *run);
 
 #endif

@@ -112,6 +112,30 @@ int32_t ct_dqn_greedy(ct_dqn *d, const float *obs)
     return (int32_t)ct_argmax(ct_net_forward(&d->q, obs, 1, &eval), d->actions);
 }
 
+ct_dqn_episode ct_dqn_play(ct_dqn *d, const ct_env_kind *env, uint64_t seed, int64_t episode, double *states)
+{
+    double state[CT_ENV_STATE_MAX];
+    float obs[CT_ENV_OBS_MAX];
+    ct_dqn_episode result = {0};
+    ct_rng rng;
+    ct_rng_seed_sample(&rng, seed, episode, 0, ct_salt("dqn.eval"));
+    env->reset(state, &rng);
+    int64_t size = env->state_size;
+    if (states)
+        memcpy(states, state, (size_t)size * sizeof *state);
+    while (result.steps < env->max_steps) {
+        env->observe(state, obs);
+        ct_env_step r = env->step(state, ct_dqn_greedy(d, obs));
+        result.ret += r.reward;
+        result.steps++;
+        if (states)
+            memcpy(states + result.steps * size, state, (size_t)size * sizeof *state);
+        if (r.terminated)
+            break;
+    }
+    return result;
+}
+
 double ct_dqn_schedule_epsilon(const Ctrain__Dqn *s, int64_t env_steps)
 {
     double start = s->epsilon_start, end = s->epsilon_end;

@@ -231,6 +231,29 @@ void ct_canvas_polyline(ct_canvas *c, const double *x, const double *y, int64_t 
     cairo_stroke(cr);
 }
 
+void ct_canvas_clip(ct_canvas *c, int x, int y, int w, int h)
+{
+    cairo_reset_clip(c->cr);
+    cairo_new_path(c->cr);
+    cairo_rectangle(c->cr, x, y, w, h);
+    cairo_clip(c->cr);
+}
+
+void ct_canvas_unclip(ct_canvas *c)
+{
+    cairo_reset_clip(c->cr);
+}
+
+void ct_canvas_polygon(ct_canvas *c, const double *x, const double *y, int n, ct_rgb color)
+{
+    cairo_new_path(c->cr);
+    for (int i = 0; i < n; i++)
+        cairo_line_to(c->cr, x[i], y[i]);
+    cairo_close_path(c->cr);
+    set_color(c->cr, color, 1.0);
+    cairo_fill(c->cr);
+}
+
 void ct_canvas_dot(ct_canvas *c, double x, double y, double r, ct_rgb color)
 {
     cairo_new_path(c->cr);

@@ -71,6 +71,13 @@ int ct_canvas_text_up(ct_canvas *c, int x, int y, const char *text, ct_rgb color
  * line in two, and a point alone shows as a dot of the pen's width. */
 void ct_canvas_polyline(ct_canvas *c, const double *x, const double *y, int64_t n, const ct_pen *pen);
 
+/* Limits what is drawn next to [x, x + w) x [y, y + h), until ct_canvas_unclip. */
+void ct_canvas_clip(ct_canvas *c, int x, int y, int w, int h);
+void ct_canvas_unclip(ct_canvas *c);
+
+/* Fills the polygon with the n corners (x[i], y[i]). */
+void ct_canvas_polygon(ct_canvas *c, const double *x, const double *y, int n, ct_rgb color);
+
 /* Fills a disc of radius r centred on (x, y). */
 void ct_canvas_dot(ct_canvas *c, double x, double y, double r, ct_rgb color);
 

@@ -23,6 +23,18 @@ typedef struct ct_bench_step {
                                  rate is then counted in tokens */
 } ct_bench_step;
 
+/* Seconds on the monotonic clock. */
+double ct_bench_now(void);
+
+/* One timed step of a workload: returns its loss. */
+typedef double (*ct_bench_fn)(void *ctx);
+
+/* Times step(ctx) over reps runs of steps calls after warmup calls and
+ * prints the best and mean rates in the twins' format, counting `rows`
+ * samples per step (tokens when rows > batch). */
+void ct_bench_time(const char *label, ct_bench_fn step, void *ctx, int64_t batch, int64_t rows, int steps,
+                   int warmup, int reps);
+
 /* Runs and prints the benchmark; label names the workload. */
 void ct_bench_train_steps(const char *label, const ct_bench_step *b, int steps, int warmup, int reps);
 

@@ -14,7 +14,11 @@ the machine is noisy). Usage, after building into BUILD (default build/):
 2. weak scaling of `ctrain train` on Fashion-MNIST: 128 samples per rank,
    1 rank vs 2 ranks (one BLAS thread each), global samples/s;
 3. the data reader (data store exchange, bench_datastore) vs what training
-   consumes, both at 2 ranks with a global batch of 256.
+   consumes, both at 2 ranks with a global batch of 256;
+4. the DQN update (q 4-128-128-2 and its target, batch 128 from a replay
+   memory, Double DQN, Huber, clipping, Adam), one thread: bench_dqn_step vs
+   torch_dqn_step.py; and CartPole-v1's environment steps/s alone
+   (bench_env_steps).
 """
 import json
 import os
@@ -72,6 +76,17 @@ def main():
                                         cell, "20"])))
         print(f"1d. language model, {cell} 256, batch 32 x 64 steps, Adam, 1 thread: ctrain {ours:.0f} tokens/s, "
               f"PyTorch {torch:.0f} tokens/s: ratio {ours / torch:.2f} ({target})")
+
+    # Best of three, interleaved, as in 1d.
+    ours, torch = 0.0, 0.0
+    for _ in range(3):
+        ours = max(ours, rate(sh([os.path.join(BUILD, "tests", "bench", "bench_dqn_step"), "2000"])))
+        torch = max(torch, rate(sh(["/usr/bin/python3", os.path.join(ROOT, "tests", "bench", "torch_dqn_step.py"),
+                                    "2000"])))
+    print(f"4. DQN update 4-128-128-2, batch 128 from a replay, double DQN, Huber, Adam, 1 thread: ctrain "
+          f"{ours:.0f} samples/s, PyTorch {torch:.0f} samples/s: ratio {ours / torch:.2f} (target >= 3)")
+    env = sh([os.path.join(BUILD, "tests", "bench", "bench_env_steps"), "CartPole-v1"])
+    print("4b. " + env.strip())
 
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "fashion.h5")
