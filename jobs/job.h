@@ -13,6 +13,9 @@
 
 typedef Ctrain__Job ct_job;
 
+/* The longest n-step return of model.dqn.n_step. */
+#define CT_DQN_MAX_N_STEP 64
+
 /* Loads and checks the job at path. overrides are "field.path=value"
  * strings (from --set), applied in order after the file, with the value
  * parsed as a YAML scalar: "train.epochs=3", "optimizer.type=adam",

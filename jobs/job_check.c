@@ -433,6 +433,19 @@ static bool same_layers(const Ctrain__Network *a, const Ctrain__Network *b, size
 
 /* The DQN family: network "q" and, optionally, "target" with the same
  * layers; its settings section. */
+static int check_prioritized(const checker *c, const Ctrain__Prioritized *p)
+{
+    if (!p)
+        return CT_OK;
+    if (!(p->alpha >= 0 && isfinite(p->alpha)))
+        return bad(c, "model.dqn.prioritized.alpha", "expected a number >= 0 (0: uniform), found %g%s", p->alpha,
+                   dflt(c, "model.dqn.prioritized.alpha"));
+    if (!(p->eps > 0 && isfinite(p->eps)))
+        return bad(c, "model.dqn.prioritized.eps", "expected a number > 0, found %g%s", p->eps,
+                   dflt(c, "model.dqn.prioritized.eps"));
+    return probability(c, "model.dqn.prioritized.beta_start", p->beta_start);
+}
+
 static int check_dqn(const checker *c, const Ctrain__Model *m)
 {
     if (m->n_networks < 1 || m->n_networks > 2)
@@ -479,8 +492,13 @@ static int check_dqn(const checker *c, const Ctrain__Model *m)
             name[i] = (char)tolower((unsigned char)v->name[i]);
         return bad(c, "model.dqn.loss", "expected huber or mse, found %s", name);
     }
+    if (d->n_step < 1 || d->n_step > CT_DQN_MAX_N_STEP)
+        return bad(c, "model.dqn.n_step", "expected a number of steps >= 1 and <= %d, found %u%s", CT_DQN_MAX_N_STEP,
+                   d->n_step, dflt(c, "model.dqn.n_step"));
     return probability(c, "model.dqn.epsilon_start", d->epsilon_start) ||
-                   probability(c, "model.dqn.epsilon_end", d->epsilon_end) ? CT_ERR : CT_OK;
+                   probability(c, "model.dqn.epsilon_end", d->epsilon_end) || check_prioritized(c, d->prioritized)
+               ? CT_ERR
+               : CT_OK;
 }
 
 /* A DQN's replay shard must hold a whole batch. */

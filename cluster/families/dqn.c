@@ -7,11 +7,15 @@
  * gradients of q over the ranks and step every replica alike; the target
  * network is synchronised at the same update on every rank. Checkpoints
  * carry the replay shards, the environments and the counters, so --resume
- * continues bitwise at the same world size. */
+ * continues bitwise at the same world size. With prioritised replay, an
+ * update first gathers every shard's total priority (one small allreduce)
+ * so that the global batch is drawn as from one memory. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cluster/families/dqn.h"
+#include "cluster/families/dqn_nstep.h"
 #include "cluster/families/families.h"
 #include "cluster/run/family.h"
 #include "comm/agree.h"
@@ -27,8 +31,10 @@ typedef struct dqn_family {
     ct_run *run;
     const Ctrain__Dqn *settings;
     ct_replay replay;
+    ct_nstep nstep;          /* the actor's steps waiting for their n-step return */
     ct_dqn_batch batch;      /* this rank's share of an update */
-    int64_t first;           /* its first index in the global batch */
+    int64_t first;           /* uniform replay: its first index in the global batch */
+    int64_t beta_steps;      /* prioritised replay: steps over which beta goes to 1 */
     double env_state[CT_ENV_STATE_MAX];
     float *obs, *next_obs;   /* [obs_size] */
     /* Checkpointed counters. This rank's: the episode's steps, the episodes
@@ -68,27 +74,14 @@ static void reset_env(dqn_family *f)
 
 static int declare_state(ct_run *run, dqn_family *f, ct_error *err)
 {
-    const ct_env_kind *env = f->model.env;
-    const struct {
-        const char *name;
-        ct_state_kind kind;
-        ct_state_type type;
-        void *data;
-        int64_t count;
-    } entries[] = {
-        {"env_state", CT_STATE_PER_RANK, CT_STATE_F64, f->env_state, env->state_size},
-        {"actor_counters", CT_STATE_PER_RANK, CT_STATE_I64, f->actor, 2},
-        {"actor_returns", CT_STATE_PER_RANK, CT_STATE_F64, f->returns, 1 + RECENT},
-        {"updates", CT_STATE_SHARED, CT_STATE_I64, &f->updates, 1},
-    };
-    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
-        ct_state_entry e = {.kind = entries[i].kind, .type = entries[i].type, .data = entries[i].data,
-                            .count = entries[i].count};
-        snprintf(e.name, sizeof e.name, "%s", entries[i].name);
-        if (ct_state_declare(&run->family_state_table, &e, err) != CT_OK)
-            return CT_ERR;
-    }
-    return ct_replay_declare(&f->replay, &run->family_state_table, err);
+    ct_state_table *t = &run->family_state_table;
+    const ct_state_kind rank = CT_STATE_PER_RANK;
+    if (ct_state_declare_array(t, "env_state", rank, CT_STATE_F64, f->env_state, f->model.env->state_size, err) ||
+        ct_state_declare_array(t, "actor_counters", rank, CT_STATE_I64, f->actor, 2, err) ||
+        ct_state_declare_array(t, "actor_returns", rank, CT_STATE_F64, f->returns, 1 + RECENT, err) ||
+        ct_state_declare_array(t, "updates", CT_STATE_SHARED, CT_STATE_I64, &f->updates, 1, err))
+        return CT_ERR;
+    return ct_replay_declare(&f->replay, t, err) != CT_OK ? CT_ERR : ct_nstep_declare(&f->nstep, t, err);
 }
 
 /* The exploration rate of every rank, on the log (rank 0). */
@@ -112,15 +105,21 @@ static int setup_actor(ct_run *run, dqn_family *f, ct_error *err)
 {
     const ct_dqn *d = &f->model;
     int64_t capacity = (int64_t)f->settings->replay_capacity, hi;
-    double bytes = (double)capacity * (8.0 * (double)d->obs_size + 9.0);
-    if (ct_alloc_check(bytes, "model.dqn.replay_capacity: the replay shard", err) != CT_OK)
-        return ct_fail_context(err, "%s", run->job_origin);
-    ct_replay_init(&f->replay, capacity, d->obs_size);
-    ct_batch_part(run->job->train->batch_size, run->world->rank, run->world->size, &f->first, &hi);
-    ct_dqn_batch_alloc(&f->batch, hi - f->first, d->obs_size);
-    f->next_obs = CT_ALLOC_ARRAY(float, (size_t)d->obs_size);
     run->source.kind = CT_SOURCE_NONE;
     run->source.steps_per_epoch = (int64_t)run->job->train->steps_per_epoch;
+    const Ctrain__Prioritized *prioritized = ct_dqn_prioritized(f->settings);
+    double bytes = (double)capacity * (8.0 * (double)d->obs_size + 12.0 + (prioritized ? 32.0 : 0.0));
+    if (ct_alloc_check(bytes, "model.dqn.replay_capacity: the replay shard", err) != CT_OK)
+        return ct_fail_context(err, "%s", run->job_origin);
+    ct_replay_init(&f->replay, capacity, d->obs_size, prioritized);
+    ct_nstep_init(&f->nstep, f->settings->n_step, d->obs_size, f->settings->gamma);
+    int64_t global = run->job->train->batch_size;
+    ct_batch_part(global, run->world->rank, run->world->size, &f->first, &hi);
+    ct_dqn_batch_alloc(&f->batch, prioritized ? global : hi - f->first, d->obs_size); /* a prioritised share varies */
+    if (prioritized)
+        f->beta_steps = prioritized->beta_steps ? (int64_t)prioritized->beta_steps
+                                                : (int64_t)run->job->train->epochs * run->source.steps_per_epoch;
+    f->next_obs = CT_ALLOC_ARRAY(float, (size_t)d->obs_size);
     reset_env(f);
     print_exploration(run, f);
     return declare_state(run, f, err);
@@ -136,6 +135,8 @@ static int dqn_setup(ct_run *run, ct_error *err)
     f->salt_reset = ct_salt("dqn.reset");
     f->salt_sample = ct_salt("dqn.replay");
     int64_t max_batch = ct_family_max_batch(run);
+    if (ct_dqn_prioritized(f->settings) && !run->eval_only) /* a rank may draw the whole global batch */
+        max_batch = run->job->train->batch_size;
     int rc = ct_dqn_build(&f->model, run->job, max_batch > 1 ? max_batch : 1, err);
     if (rc != CT_OK)
         ct_fail_context(err, "%s", run->job_origin);
@@ -186,14 +187,27 @@ static void env_step(dqn_family *f)
     env->observe(f->env_state, f->next_obs);
     f->actor[0]++;
     f->returns[0] += r.reward;
-    ct_replay_add(&f->replay, f->obs, action, (float)r.reward, f->next_obs, r.terminated);
-    if (r.terminated || f->actor[0] >= env->max_steps)
+    bool ended = r.terminated || f->actor[0] >= env->max_steps;
+    ct_nstep_push(&f->nstep, &f->replay, f->obs, action, (float)r.reward, f->next_obs, r.terminated, ended);
+    if (ended)
         end_episode(f);
     if (run->world->rank == 0)
         ct_metrics_add(&run->metrics, f->epsilon, epsilon);
     int64_t held = f->actor[1] < RECENT ? f->actor[1] : RECENT;
     for (int64_t i = 0; i < held; i++)
         ct_metrics_add(&run->metrics, f->mean_return, f->returns[1 + i]);
+}
+
+/* Prioritised replay's draw of this rank's share of the global batch,
+ * beta from the schedule. Collective. */
+static int draw_prioritized(dqn_family *f, ct_error *err)
+{
+    ct_run *run = f->run;
+    const Ctrain__Prioritized *p = f->replay.prioritized;
+    double progress = f->beta_steps > 0 ? fmin(1.0, (double)run->state.step / (double)f->beta_steps) : 1.0;
+    double beta = p->beta_start + (1.0 - p->beta_start) * progress;
+    return ct_dqn_draw_prioritized(run->world, &f->replay, &f->batch, run->job->train->batch_size, beta,
+                                   run->job->seed, f->updates, f->salt_sample, err);
 }
 
 /* One update: this rank's share of the global batch, the TD loss's
@@ -204,9 +218,15 @@ static int update(dqn_family *f, ct_error *err)
     ct_run *run = f->run;
     ct_dqn *d = &f->model;
     ct_net_zero_grads(&d->q);
-    if (f->batch.n > 0)
+    if (f->replay.prioritized) {
+        if (draw_prioritized(f, err) != CT_OK)
+            return CT_ERR;
+    } else if (f->batch.n > 0) {
         ct_replay_sample(&f->replay, &f->batch, run->job->seed, f->updates, f->first, f->salt_sample);
+    }
     double q_sum, loss = ct_dqn_td_backward(d, &f->batch, run->job->train->batch_size, &q_sum);
+    if (f->replay.prioritized)
+        ct_replay_update_priorities(&f->replay, &f->batch, d->td);
     double share = 1.0 / (double)f->settings->gradient_steps; /* a step reports the mean of its updates */
     ct_metrics_add(&run->metrics, f->loss, loss * share);
     ct_metrics_add(&run->metrics, f->q_mean, q_sum / (double)run->job->train->batch_size * share);
@@ -277,6 +297,7 @@ static void dqn_teardown(ct_run *run)
         return;
     ct_dqn_free(&f->model);
     ct_replay_free(&f->replay);
+    ct_nstep_free(&f->nstep);
     ct_dqn_batch_free(&f->batch);
     ct_free(f->obs);
     ct_free(f->next_obs);

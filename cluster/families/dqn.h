@@ -1,7 +1,9 @@
 /* Deep Q-learning: the network q maps an environment's observation to one
  * value per action; a frozen copy of it, the target network, gives the
  * bootstrapped targets. dqn_model.c builds and runs the model (no MPI);
- * dqn_replay.c is a rank's replay shard; dqn.c is the training family. */
+ * dqn_replay.c is a rank's replay shard, dqn_priority.c its priorities,
+ * dqn_nstep.c the n-step returns that feed it, dqn_draw.c the prioritised
+ * draw over all shards; dqn.c is the training family. */
 #ifndef CT_CLUSTER_DQN_H
 #define CT_CLUSTER_DQN_H
 
@@ -20,17 +22,20 @@ typedef struct ct_dqn {
     const ct_env_kind *env;
     int64_t obs_size, actions;
     ct_loss_type loss;        /* CT_LOSS_HUBER or CT_LOSS_MSE */
-    float gamma;
     bool double_dqn;
-    float *y;                 /* [max_batch]: the targets r + gamma (1 - terminated) V(next) */
+    float *y;                 /* [max_batch]: the targets r + discount V(next) */
     float *q_taken;           /* [max_batch]: Q(obs, action) */
     float *d_taken;           /* [max_batch]: dL/dQ(obs, action) */
+    float *td;                /* [max_batch]: the TD errors y - Q(obs, action) of the last update */
     int32_t *next_actions;    /* [max_batch]: argmax over q (double DQN) or the target */
     float *dout;              /* [max_batch, actions]: dL/d(q's output), 0 but at the actions taken */
 } ct_dqn;
 
 /* The job's model.dqn, or its defaults when the job has none. */
 const Ctrain__Dqn *ct_dqn_settings(const ct_job *job);
+
+/* The settings of prioritised replay; NULL when the replay is uniform. */
+const Ctrain__Prioritized *ct_dqn_prioritized(const Ctrain__Dqn *s);
 
 /* Builds q (network 0 of the job) and the target network (the same layers,
  * parameters copied from q) for batches of up to max_batch observations of
@@ -44,8 +49,9 @@ int ct_dqn_build(ct_dqn *d, const ct_job *job, int64_t max_batch, ct_error *err)
  * first, with no gradient (double DQN: the next action is q's argmax on the
  * next observation, its value the target network's; else the target's
  * max), then q on the observations, the loss on the taken actions only
- * (mean over the global batch) and backward with a gradient at the taken
- * action alone. Returns this rank's share of the loss; *q_sum gets the sum
+ * (mean over the global batch, each sample's term times its weight when b
+ * is weighted) and backward with a gradient at the taken action alone;
+ * d->td gets the TD errors. Returns this rank's share of the loss; *q_sum gets the sum
  * of Q(obs, action) over b. b->n <= max_batch; n = 0 returns 0. */
 double ct_dqn_td_backward(ct_dqn *d, const ct_dqn_batch *b, int64_t global_n, double *q_sum);
 
@@ -77,6 +83,13 @@ double ct_dqn_schedule_epsilon(const Ctrain__Dqn *s, int64_t env_steps);
  * with exploration apex and world > 1, Ape-X's constant 0.4^(1 + 7 rank /
  * (world - 1)); else the schedule's. */
 double ct_dqn_epsilon(const Ctrain__Dqn *s, int rank, int world, int64_t env_steps);
+
+/* Draws this rank's share of a prioritised global batch of global_n over
+ * the world's replay shards, as from one memory (ct_replay_sample_prioritized),
+ * after one allreduce of every shard's total and smallest priority; b's
+ * arrays hold global_n. Collective. */
+int ct_dqn_draw_prioritized(const ct_world *world, ct_replay *r, ct_dqn_batch *b, int64_t global_n, double beta,
+                            uint64_t seed, int64_t update, uint64_t salt, ct_error *err);
 
 void ct_dqn_free(ct_dqn *d);
 

@@ -16,6 +16,14 @@ const Ctrain__Dqn *ct_dqn_settings(const ct_job *job)
     return m->settings_case == CTRAIN__MODEL__SETTINGS_DQN ? m->dqn : &defaults;
 }
 
+const Ctrain__Prioritized *ct_dqn_prioritized(const Ctrain__Dqn *s)
+{
+    static const Ctrain__Prioritized defaults = CTRAIN__PRIORITIZED__INIT;
+    if (!s->prioritized_replay)
+        return NULL;
+    return s->prioritized ? s->prioritized : &defaults;
+}
+
 int ct_dqn_build(ct_dqn *d, const ct_job *job, int64_t max_batch, ct_error *err)
 {
     const Ctrain__Dqn *s = ct_dqn_settings(job);
@@ -29,7 +37,6 @@ int ct_dqn_build(ct_dqn *d, const ct_job *job, int64_t max_batch, ct_error *err)
     d->obs_size = d->env->obs_size;
     d->actions = d->env->num_actions;
     d->loss = s->loss == CTRAIN__LOSS__MSE ? CT_LOSS_MSE : CT_LOSS_HUBER;
-    d->gamma = s->gamma;
     d->double_dqn = s->double_dqn;
     ct_shape in = ct_shape1(d->obs_size);
     if (ct_model_build_net(&d->q, job, 0, "q", in, max_batch, err) != CT_OK) {
@@ -50,6 +57,7 @@ int ct_dqn_build(ct_dqn *d, const ct_job *job, int64_t max_batch, ct_error *err)
     d->y = CT_ALLOC_ARRAY(float, rows);
     d->q_taken = CT_ALLOC_ARRAY(float, rows);
     d->d_taken = CT_ALLOC_ARRAY(float, rows);
+    d->td = CT_ALLOC_ARRAY(float, rows);
     d->next_actions = CT_ALLOC_ARRAY(int32_t, rows);
     d->dout = CT_ALLOC_ARRAY(float, rows * (size_t)d->actions);
     return CT_OK;
@@ -68,7 +76,7 @@ static void td_targets(ct_dqn *d, const ct_dqn_batch *b)
     for (int64_t i = 0; i < n; i++) {
         const float *v = value + i * k;
         float next = chooser ? v[d->next_actions[i]] : v[ct_argmax(v, k)];
-        d->y[i] = b->rewards[i] + d->gamma * (1.0f - b->terminated[i]) * next;
+        d->y[i] = b->rewards[i] + b->discounts[i] * next;
     }
 }
 
@@ -85,8 +93,20 @@ double ct_dqn_td_backward(ct_dqn *d, const ct_dqn_batch *b, int64_t global_n, do
         d->q_taken[i] = out[i * k + b->actions[i]];
         *q_sum += d->q_taken[i];
     }
-    ct_target target = {.values = d->y};
-    double loss = ct_loss_compute(d->loss, d->q_taken, &target, n, 1, global_n, d->d_taken);
+    double loss = 0;
+    if (b->weighted) {
+        /* Each sample's term of the mean, scaled by its importance weight. */
+        for (int64_t i = 0; i < n; i++) {
+            ct_target target = {.values = d->y + i};
+            loss += b->weights[i] * ct_loss_compute(d->loss, d->q_taken + i, &target, 1, 1, global_n, d->d_taken + i);
+            d->d_taken[i] *= b->weights[i];
+        }
+    } else {
+        ct_target target = {.values = d->y};
+        loss = ct_loss_compute(d->loss, d->q_taken, &target, n, 1, global_n, d->d_taken);
+    }
+    for (int64_t i = 0; i < n; i++)
+        d->td[i] = d->y[i] - d->q_taken[i];
     memset(d->dout, 0, (size_t)(n * k) * sizeof *d->dout);
     for (int64_t i = 0; i < n; i++)
         d->dout[i * k + b->actions[i]] = d->d_taken[i];
@@ -158,6 +178,7 @@ void ct_dqn_free(ct_dqn *d)
     ct_free(d->y);
     ct_free(d->q_taken);
     ct_free(d->d_taken);
+    ct_free(d->td);
     ct_free(d->next_actions);
     ct_free(d->dout);
     memset(d, 0, sizeof *d);

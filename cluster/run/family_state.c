@@ -72,6 +72,15 @@ int ct_state_declare(ct_state_table *t, const ct_state_entry *e, ct_error *err)
     return CT_OK;
 }
 
+int ct_state_declare_array(ct_state_table *t, const char *name, ct_state_kind kind, ct_state_type type, void *data,
+                           int64_t count, ct_error *err)
+{
+    ct_state_entry e = {.kind = kind, .type = type, .data = data, .count = count};
+    if ((size_t)snprintf(e.name, sizeof e.name, "%s", name) >= sizeof e.name)
+        return ct_fail(err, "family state '%s': a name of at most %zu characters", name, sizeof e.name - 1);
+    return ct_state_declare(t, &e, err);
+}
+
 /* A contiguous MPI type of one unit of e. */
 static MPI_Datatype unit_type(const ct_state_entry *e)
 {

@@ -27,7 +27,7 @@
 #include "comm/world.h"
 #include "engine/error.h"
 
-#define CT_MAX_STATE_ENTRIES 16
+#define CT_MAX_STATE_ENTRIES 32
 
 typedef enum ct_state_kind { CT_STATE_SHARED, CT_STATE_ROWS, CT_STATE_PER_RANK } ct_state_kind;
 typedef enum ct_state_type { CT_STATE_F32, CT_STATE_F64, CT_STATE_I64, CT_STATE_I32, CT_STATE_U8 } ct_state_type;
@@ -61,6 +61,10 @@ typedef struct ct_state_image {
  * name, or a full table. For ROWS, count must be this rank's share of
  * total_rows by the rule above. */
 int ct_state_declare(ct_state_table *t, const ct_state_entry *e, ct_error *err);
+
+/* Declares a SHARED or PER_RANK array of count elements. */
+int ct_state_declare_array(ct_state_table *t, const char *name, ct_state_kind kind, ct_state_type type, void *data,
+                           int64_t count, ct_error *err);
 
 /* Collects every entry on rank 0 into img (other ranks' img stays empty).
  * Fails on every rank when a rank's ROWS count is not its share, or the

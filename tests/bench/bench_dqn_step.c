@@ -53,7 +53,7 @@ static void fill_replay(ct_replay *r, int64_t obs_size)
             obs[k] = ct_rng_normal(&rng);
             next[k] = ct_rng_normal(&rng);
         }
-        ct_replay_add(r, obs, (int32_t)ct_rng_below(&rng, 2), 1.0f, next, i % 20 == 0);
+        ct_replay_add(r, obs, (int32_t)ct_rng_below(&rng, 2), 1.0f, next, i % 20 == 0 ? 0.0f : 0.99f);
     }
 }
 
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_dqn_step: %s\n", err.msg);
         return 1;
     }
-    ct_replay_init(&b.replay, REPLAY, b.d.obs_size);
+    ct_replay_init(&b.replay, REPLAY, b.d.obs_size, NULL);
     fill_replay(&b.replay, b.d.obs_size);
     ct_dqn_batch_alloc(&b.batch, BATCH, b.d.obs_size);
     ct_bench_time("DQN update 4-128-128-2 (double DQN, Huber, Adam)", update, &b, BATCH, BATCH, steps, 200, 3);

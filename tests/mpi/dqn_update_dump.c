@@ -1,14 +1,17 @@
 /* One DQN update, for test_dqn_parity.py to repeat in PyTorch:
- * dqn_update_dump JOB.yaml N prints
+ * dqn_update_dump JOB.yaml N [weighted] prints
  *   before <tensor name> v...   q's and the target's tensors (state_dict names)
- *   batch j action reward terminated obs... next_obs...
+ *   batch j action reward discount weight obs... next_obs...
  *   loss L
  *   after <tensor name> v...    q's tensors after the optimizer's step
  * The target network is q nudged by N(0, 0.05) noise, so that double DQN's
  * argmax (from q) and value (from the target) come from different networks;
- * the N transitions are drawn from (job seed) and contain terminated ones.
+ * the N transitions are drawn from (job seed) and contain terminated ones
+ * (discount 0) and 3-step ones (gamma^3); with "weighted", each has an
+ * importance weight in [0.2, 1) as prioritised replay gives them.
  * The update is the family's own: ct_dqn_td_backward over a global batch of
  * N, then the job's optimizer. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,7 +33,7 @@ static int print_param(void *ctx, const ct_layer *layer, const ct_param *param, 
     return CT_OK;
 }
 
-static void fill_batch(ct_dqn_batch *b, const ct_dqn *d, uint64_t seed)
+static void fill_batch(ct_dqn_batch *b, const ct_dqn *d, uint64_t seed, float gamma, bool weighted)
 {
     ct_rng rng;
     ct_rng_seed(&rng, seed, 77);
@@ -41,14 +44,17 @@ static void fill_batch(ct_dqn_batch *b, const ct_dqn *d, uint64_t seed)
         }
         b->actions[j] = (int32_t)ct_rng_below(&rng, (uint64_t)d->actions);
         b->rewards[j] = ct_rng_uniform_range(&rng, -1.0f, 2.0f);
-        b->terminated[j] = j % 5 == 0 ? 1.0f : 0.0f;
+        b->discounts[j] = j % 5 == 0 ? 0.0f : j % 7 == 0 ? gamma * gamma * gamma : gamma;
+        b->weights[j] = weighted ? ct_rng_uniform_range(&rng, 0.2f, 1.0f) : 1.0f;
     }
+    b->weighted = weighted;
 }
 
 static void print_batch(const ct_dqn_batch *b, const ct_dqn *d)
 {
     for (int64_t j = 0; j < b->n; j++) {
-        printf("batch %lld %d %.9g %g", (long long)j, b->actions[j], (double)b->rewards[j], (double)b->terminated[j]);
+        printf("batch %lld %d %.9g %.9g %.9g", (long long)j, b->actions[j], (double)b->rewards[j],
+               (double)b->discounts[j], (double)b->weights[j]);
         for (int64_t i = 0; i < d->obs_size; i++)
             printf(" %.9g", (double)b->obs[j * d->obs_size + i]);
         for (int64_t i = 0; i < d->obs_size; i++)
@@ -59,8 +65,8 @@ static void print_batch(const ct_dqn_batch *b, const ct_dqn *d)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: dqn_update_dump JOB.yaml N\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: dqn_update_dump JOB.yaml N [weighted]\n");
         return 2;
     }
     ct_error err;
@@ -84,7 +90,7 @@ int main(int argc, char **argv)
             d.target.params[i] += 0.05f * ct_rng_normal(&rng);
         ct_dqn_batch b;
         ct_dqn_batch_alloc(&b, n, d.obs_size);
-        fill_batch(&b, &d, job->seed);
+        fill_batch(&b, &d, job->seed, ct_dqn_settings(job)->gamma, argc == 4);
         ct_net_each_param(&d.q, print_param, "before", &err);
         ct_net_each_param(&d.target, print_param, "before", &err);
         print_batch(&b, &d);

@@ -1,10 +1,11 @@
 """One DQN update against PyTorch: dqn_update_dump builds the job's q and
 target networks (the target nudged away from q), draws a fixed batch of 32
-transitions (some terminated) and makes one update as the family does
-(Double DQN target with no gradient, loss on the taken actions, Adam); from
-the same state_dict and batch, PyTorch's update must give q's weights and
-the loss within 1e-4. Cases: huber with double DQN, mse without, on
-CartPole-v1 (2 actions) and Acrobot-v1 (3 actions)."""
+transitions (some terminated, some 3-step returns) and makes one update as
+the family does (Double DQN target with no gradient, loss on the taken
+actions, Adam); from the same state_dict and batch, PyTorch's update must
+give q's weights and the loss within 1e-4. Cases: huber with double DQN,
+mse without, on CartPole-v1 (2 actions) and Acrobot-v1 (3 actions), and
+huber with importance weights (prioritised replay's weighted mean)."""
 import os
 import subprocess
 import sys
@@ -59,21 +60,24 @@ def net(actions, obs, tensors, prefix):
     return m
 
 
-def case(env, obs, actions, loss, double):
-    name = f"{env}_{loss}_{'double' if double else 'vanilla'}"
+def case(env, obs, actions, loss, double, weighted=False):
+    name = f"{env}_{loss}_{'double' if double else 'vanilla'}{'_weighted' if weighted else ''}"
     job = os.path.join(d, name + ".yaml")
     with open(job, "w") as f:
         f.write(JOB.format(env=env, loss=loss, double=str(double).lower(), actions=actions, n=N))
-    out = subprocess.run([DUMP, job, str(N)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([DUMP, job, str(N)] + (["weighted"] if weighted else []), capture_output=True, text=True,
+                         check=True).stdout
     before, after, batch, our_loss = parse(out)
-    check(batch.shape == (N, 3 + 2 * obs), f"{name}: batch of shape {batch.shape}")
+    check(batch.shape == (N, 4 + 2 * obs), f"{name}: batch of shape {batch.shape}")
     q, target = net(actions, obs, before, "q"), net(actions, obs, before, "target")
     a = torch.tensor(batch[:, 0], dtype=torch.int64)
     r = torch.tensor(batch[:, 1], dtype=torch.float32)
-    term = torch.tensor(batch[:, 2], dtype=torch.float32)
-    x = torch.tensor(batch[:, 3:3 + obs], dtype=torch.float32)
-    x_next = torch.tensor(batch[:, 3 + obs:], dtype=torch.float32)
-    check(term.sum() > 0 and term.sum() < N, f"{name}: test bug: the batch should mix terminated and not")
+    discount = torch.tensor(batch[:, 2], dtype=torch.float32)
+    w = torch.tensor(batch[:, 3], dtype=torch.float32)
+    x = torch.tensor(batch[:, 4:4 + obs], dtype=torch.float32)
+    x_next = torch.tensor(batch[:, 4 + obs:], dtype=torch.float32)
+    check(len(set(batch[:, 2])) == 3, f"{name}: test bug: the batch should mix terminated, 1- and 3-step returns")
+    check(weighted == (len(set(batch[:, 3])) > 1), f"{name}: test bug: weights {sorted(set(batch[:, 3]))[:3]}...")
     opt = torch.optim.Adam(q.parameters(), lr=0.01)
     with torch.no_grad():  # the usual DQN code: Double DQN's argmax from q, value from the target
         if double:
@@ -81,10 +85,10 @@ def case(env, obs, actions, loss, double):
             v = target(x_next).gather(1, next_a).squeeze(1)
         else:
             v = target(x_next).max(1).values
-        y = r + 0.9 * (1 - term) * v
+        y = r + discount * v
     q_a = q(x).gather(1, a.unsqueeze(1)).squeeze(1)
     f = nn.functional.smooth_l1_loss if loss == "huber" else nn.functional.mse_loss
-    torch_loss = f(q_a, y)
+    torch_loss = (w * f(q_a, y, reduction="none")).mean()
     opt.zero_grad()
     torch_loss.backward()
     opt.step()
@@ -106,4 +110,5 @@ def case(env, obs, actions, loss, double):
 case("CartPole-v1", 4, 2, "huber", True)
 case("CartPole-v1", 4, 2, "mse", False)
 case("Acrobot-v1", 6, 3, "huber", True)
+case("CartPole-v1", 4, 2, "huber", True, weighted=True)
 cleanup(d)

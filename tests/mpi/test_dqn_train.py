@@ -7,12 +7,16 @@
    counters and the metric records;
 3. the exploration rate of each rank: Ape-X's 0.4^(1 + 7 i / (N - 1)) at 3
    ranks, the schedule at 1 rank and with exploration: schedule;
-4. bad input fails before anything is written, naming the field."""
+4. bad input fails before anything is written, naming the field;
+5. 3-step returns with prioritised replay learn at 2 ranks and resume
+   bitwise (priority trees included); `ctrain plot` draws the learning
+   curves of the runs."""
 import os
 
 import numpy as np
 
-from ctrain_test import check, cleanup, compare, latest_checkpoint, metrics, records, run, tempdir, tensors
+from ctrain_test import (check, cleanup, compare, latest_checkpoint, metrics, png_size, records, run, tempdir,
+                         tensors)
 
 d = tempdir()
 
@@ -62,19 +66,25 @@ for np_ in (1, 2):
           f"{[r['test_mean_return'] for r in m]}, q_mean {last['q_mean']:.2f}")
 
 # 2. Bitwise resume at 2 ranks, cut mid-epoch.
-cut = os.path.join(d, "cut")
-run(["train", job, "--run-dir", cut, "--set", "train.max_steps=7300"], np_=2)
-run(["train", "--resume", cut, "--set", "train.max_steps=0"], np_=2)
-full = latest_checkpoint(os.path.join(d, "np2"))
-for group in ("model", "optimizer", "family"):
-    compare(latest_checkpoint(cut), full, group=group)
-family = tensors(full, "family")
-check(any(k.startswith("replay_obs/rank1") for k in family) and "updates" in family,
-      f"the checkpoint's family state: {sorted(family)}")
 strip = lambda recs: [{k: v for k, v in r.items() if k not in ("seconds", "steps_per_s", "compute_seconds_mean",
                                                                 "compute_seconds_max", "slowest_rank")}
                       for r in recs]
-check(strip(records(cut)) == strip(records(os.path.join(d, "np2"))), "resumed metric records differ")
+
+
+def resume_check(name, full_dir, extra=()):
+    cut = os.path.join(d, name)
+    run(["train", job, "--run-dir", cut, "--set", "train.max_steps=7300", *extra], np_=2)
+    run(["train", "--resume", cut, "--set", "train.max_steps=0"], np_=2)
+    full = latest_checkpoint(full_dir)
+    for group in ("model", "optimizer", "family"):
+        compare(latest_checkpoint(cut), full, group=group)
+    check(strip(records(cut)) == strip(records(full_dir)), f"{name}: resumed metric records differ")
+    return tensors(full, "family")
+
+
+family = resume_check("cut", os.path.join(d, "np2"))
+check(any(k.startswith("replay_obs/rank1") for k in family) and "updates" in family,
+      f"the checkpoint's family state: {sorted(family)}")
 print("2 ranks: stopped at step 7300 of 15000 and resumed == uninterrupted, bitwise (model, optimizer, replay, "
       "environments, counters, records)")
 
@@ -108,6 +118,9 @@ bad = [
     (["--set", "model.dqn.replay_capacity=10"], "model.dqn.replay_capacity: expected at least train.batch_size"),
     (["--set", "model.dqn.loss=cross_entropy"], "model.dqn.loss: expected huber or mse, found cross_entropy"),
     (["--set", "train.steps_per_epoch=0"], "train.steps_per_epoch"),
+    (["--set", "model.dqn.n_step=0"], "model.dqn.n_step: expected a number of steps >= 1 and <= 64, found 0"),
+    (["--set", "model.dqn.prioritized.alpha=-1"], "model.dqn.prioritized.alpha: expected a number >= 0"),
+    (["--set", "model.dqn.prioritized.beta_start=2"], "model.dqn.prioritized.beta_start: expected a probability"),
 ]
 for i, (args, msg) in enumerate(bad):
     run_dir = os.path.join(d, f"bad{i}")
@@ -115,4 +128,22 @@ for i, (args, msg) in enumerate(bad):
     check(rc == 1 and msg in out + err, f"{args}: exit {rc}, expected an error with {msg!r}:\n{out}{err}")
     check(not os.path.exists(os.path.join(run_dir, "checkpoints")), f"{args}: a checkpoint was written")
 print(f"{len(bad)} bad inputs refused with their field named")
+
+# 5. n-step returns and prioritised replay.
+per = ["--set", "model.dqn.n_step=3", "--set", "model.dqn.prioritized_replay=true"]
+per_dir = os.path.join(d, "per")
+_, out, _, secs = run(["train", job, "--run-dir", per_dir, *per], np_=2)
+m = metrics(per_dir)
+check(max(r["test_mean_return"] for r in m) > 100 and m[-1]["mean_return_100"] > 60,
+      f"3-step prioritised replay at 2 ranks: {[(r['mean_return_100'], r['test_mean_return']) for r in m]}\n{out}")
+family = resume_check("per_cut", per_dir, per)
+check({"replay_priority_sum/rank1", "nstep_rewards/rank0"} <= set(family), f"family state: {sorted(family)}")
+print(f"3-step prioritised replay, 2 ranks: {secs:.1f} s, mean_return_100 {[r['mean_return_100'] for r in m]}, "
+      f"greedy {[r['test_mean_return'] for r in m]}; resumed bitwise")
+png = os.path.join(d, "curves.png")
+run(["plot", os.path.join(d, "np1"), os.path.join(d, "np2"), per_dir, "--out", png, "--metric", "test_mean_return",
+     "--metric", "mean_return_100"])
+width, height = png_size(png)
+check(width >= 400 and height >= 300, f"learning curves of {width}x{height}")
+print(f"ctrain plot: learning curves {width}x{height}")
 cleanup(d)
