@@ -13,6 +13,12 @@ void ct_batch_part(int64_t n, int rank, int world, int64_t *lo, int64_t *hi)
     *hi = ct_shard_begin(n, rank + 1, world);
 }
 
+/* Bytes of a row's float targets on the wire. */
+static size_t target_bytes(const ct_shard *shard)
+{
+    return shard->targets ? (size_t)shard->target_size * sizeof(float) : 0;
+}
+
 static void slot_init(ct_datastore_slot *slot, int world, int64_t max_batch, int64_t max_local,
                       size_t row_bytes, const ct_shard *shard)
 {
@@ -27,6 +33,8 @@ static void slot_init(ct_datastore_slot *slot, int world, int64_t max_batch, int
     slot->recv_displs = CT_ALLOC_ARRAY(int, world);
     slot->batch.inputs = CT_ALLOC_ARRAY(float, (size_t)max_local * (size_t)shard->sample_size);
     slot->batch.labels = shard->labels ? CT_ALLOC_ARRAY(int32_t, max_local) : NULL;
+    slot->batch.targets = shard->targets ? CT_ALLOC_ARRAY(float, (size_t)max_local * (size_t)shard->target_size)
+                                         : NULL;
     slot->pending = false;
 }
 
@@ -36,14 +44,14 @@ int ct_datastore_init(ct_datastore *ds, const ct_world *world, const ct_shard *s
     memset(ds, 0, sizeof *ds);
     if (max_batch < 1 || max_batch > (int64_t)1 << 30)
         return ct_fail(err, "data store: batch size must be in [1, 2^30], found %lld", (long long)max_batch);
-    size_t row_bytes = shard->row_bytes + (shard->labels ? sizeof(int32_t) : 0);
+    size_t row_bytes = shard->row_bytes + (shard->labels ? sizeof(int32_t) : 0) + target_bytes(shard);
     if (row_bytes > INT_MAX)
         return ct_fail(err, "data store: samples of %zu bytes, expected at most %d (an MPI count)", row_bytes,
                        INT_MAX);
     int64_t max_local = (max_batch + world->size - 1) / world->size;
-    /* Per slot: the rows sent and received, and the batch as floats. */
+    /* Per slot: the rows sent and received, and the batch as floats (its targets too). */
     double slot_bytes = (double)(max_batch + max_local) * (double)row_bytes +
-                        (double)max_local * (double)shard->sample_size * sizeof(float);
+                        (double)max_local * ((double)shard->sample_size * sizeof(float) + (double)target_bytes(shard));
     char what[160];
     snprintf(what, sizeof what, "data store: 2 slots for batches of %lld samples of %lld values",
              (long long)max_batch, (long long)shard->sample_size);
@@ -61,13 +69,19 @@ int ct_datastore_init(ct_datastore *ds, const ct_world *world, const ct_shard *s
 }
 
 /* Copies shard row `local_row` into a wire row: its values as the shard
- * keeps them (uint8 stays 1 byte a value), then its label. */
+ * keeps them (uint8 stays 1 byte a value), then its label, then its
+ * targets. */
 static void pack_row(const ct_datastore *ds, unsigned char *dst, int64_t local_row)
 {
     const ct_shard *shard = ds->shard;
     memcpy(dst, ct_shard_row(shard, local_row), shard->row_bytes);
-    if (shard->labels)
-        memcpy(dst + shard->row_bytes, &shard->labels[local_row], sizeof(int32_t));
+    dst += shard->row_bytes;
+    if (shard->labels) {
+        memcpy(dst, &shard->labels[local_row], sizeof(int32_t));
+        dst += sizeof(int32_t);
+    }
+    if (shard->targets)
+        memcpy(dst, shard->targets + local_row * shard->target_size, target_bytes(shard));
 }
 
 /* Converts a wire row into batch position `position` as float32. */
@@ -75,8 +89,13 @@ static void unpack_row(const ct_datastore *ds, ct_batch *batch, int64_t position
 {
     const ct_shard *shard = ds->shard;
     ct_shard_values_float(shard, src, 1, batch->inputs + position * shard->sample_size);
-    if (shard->labels)
-        memcpy(&batch->labels[position], src + shard->row_bytes, sizeof(int32_t));
+    src += shard->row_bytes;
+    if (shard->labels) {
+        memcpy(&batch->labels[position], src, sizeof(int32_t));
+        src += sizeof(int32_t);
+    }
+    if (shard->targets)
+        memcpy(batch->targets + position * shard->target_size, src, target_bytes(shard));
 }
 
 /* Send side: for each destination in rank order, the rows of its part that
@@ -188,6 +207,7 @@ static void slot_free(ct_datastore_slot *slot)
     ct_free(slot->recv_displs);
     ct_free(slot->batch.inputs);
     ct_free(slot->batch.labels);
+    ct_free(slot->batch.targets);
 }
 
 void ct_datastore_free(ct_datastore *ds)

@@ -25,6 +25,7 @@ typedef struct ct_batch {
     int64_t first_sample; /* position of local sample 0 in the global batch */
     float *inputs;        /* [n, sample_size], converted from the shard's type */
     int32_t *labels;      /* [n] or NULL */
+    float *targets;       /* [n, shard's target_size] float targets, or NULL */
     const int64_t *rows;  /* [n]: the split's row of each sample */
 } ct_batch;
 
@@ -44,7 +45,7 @@ typedef struct ct_datastore {
     const ct_world *world;
     const ct_shard *shard;
     int64_t max_batch;  /* largest global batch */
-    size_t row_bytes;   /* one row on the wire: values as the shard keeps them, then label */
+    size_t row_bytes;   /* one row on the wire: values as the shard keeps them, then label, then targets */
     MPI_Datatype row_type;
     ct_datastore_slot slots[2];
     int next_start;  /* slot the next start uses */

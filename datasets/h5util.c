@@ -516,6 +516,15 @@ int ct_h5_write_attr_strings(hid_t obj, const char *name, const char *const *val
     return rc;
 }
 
+int ct_h5_write_attr_array(hid_t obj, const char *name, hid_t type, const void *values, size_t n, ct_error *err)
+{
+    hsize_t dims[1] = {n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    int rc = ct_h5_attr_write(obj, name, type, space, values, err);
+    H5Sclose(space);
+    return rc;
+}
+
 hid_t ct_h5_write_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                           const hsize_t *chunk, int gzip_level, const void *data, ct_error *err)
 {

@@ -91,6 +91,9 @@ int ct_h5_write_attr_int64(hid_t obj, const char *name, int64_t value, ct_error 
 int ct_h5_write_attr_string(hid_t obj, const char *name, const char *value, ct_error *err);
 int ct_h5_write_attr_strings(hid_t obj, const char *name, const char *const *values, size_t n,
                              ct_error *err);
+/* A 1-D numeric attribute of n values of the native type `type` (e.g.
+ * H5T_NATIVE_DOUBLE, also the stored type); h5py reads it as an array. */
+int ct_h5_write_attr_array(hid_t obj, const char *name, hid_t type, const void *values, size_t n, ct_error *err);
 
 /* Creates dataset `name` (a path relative to loc; missing groups are
  * created) of `type` (a native type such as H5T_NATIVE_UINT8, also used as

@@ -60,6 +60,7 @@ void ct_shard_free(ct_shard *shard)
         return;
     ct_free(shard->values);
     ct_free(shard->labels);
+    ct_free(shard->targets);
     if (shard->class_names)
         ct_h5_free_strings(shard->class_names, shard->nclass_names);
     memset(shard, 0, sizeof *shard);
@@ -200,5 +201,71 @@ done:
     H5Fclose(file);
     if (rc != CT_OK)
         ct_shard_free(shard);
+    return rc;
+}
+
+/* Checks the float targets dataset against the inputs' row count n and
+ * takes its per-sample shape. */
+static int ct_shard_check_targets(hid_t d, const char *file, const char *dpath, const char *in_path, int64_t n,
+                                  ct_shape *shape, ct_error *err)
+{
+    ct_rows_info info;
+    if (ct_rows_describe(d, file, dpath, &info, err) != CT_OK)
+        return CT_ERR;
+    if (info.cls != H5T_FLOAT)
+        return ct_fail(err, "%s: %s: expected float targets (float32), found %s%s", file, dpath, info.type_name,
+                       info.cls == H5T_INTEGER ? ": integer labels train a classifier" : "");
+    if (info.rank < 1 || info.rank > CT_MAX_DIMS + 1)
+        return ct_fail(err, "%s: %s: expected targets of shape [N] to [N, a, b, c, d], found %s (rank %d)", file,
+                       dpath, info.shape, info.rank);
+    if ((int64_t)info.dims[0] != n)
+        return ct_fail(err, "%s: %s has %lld rows but %s has %lld: expected the same first dimension", file, dpath,
+                       (long long)info.dims[0], in_path, (long long)n);
+    *shape = ct_shape1(1); /* [N]: one value per sample */
+    if (info.rank > 1)
+        shape->ndim = info.rank - 1;
+    for (int i = 1; i < info.rank; i++) {
+        if (info.dims[i] == 0)
+            return ct_fail(err, "%s: %s: expected targets with at least one value per sample, found shape %s", file,
+                           dpath, info.shape);
+        shape->dim[i - 1] = (int64_t)info.dims[i];
+    }
+    return CT_OK;
+}
+
+int ct_shard_read_targets(ct_shard *shard, const char *path, const char *split, const char *input,
+                          const char *target, ct_error *err)
+{
+    char in_path[1024], tg_path[1024];
+    if (ct_rows_path(in_path, sizeof in_path, split, input) != CT_OK ||
+        ct_rows_path(tg_path, sizeof tg_path, split, target) != CT_OK)
+        return ct_fail(err, "%s: dataset names too long", path);
+    ct_free(shard->targets);
+    shard->targets = NULL;
+    shard->target_size = 0;
+    hid_t file = ct_h5_open_file(path, H5F_ACC_RDONLY, err);
+    if (file < 0)
+        return CT_ERR;
+    ct_shape shape = {0, {0, 0, 0, 0}};
+    hid_t d = ct_h5_open_dataset(file, path, tg_path, err);
+    int rc = CT_ERR;
+    if (d >= 0 && ct_shard_check_targets(d, path, tg_path, in_path, shard->total_rows, &shape, err) == CT_OK) {
+        int64_t size = ct_shape_numel(&shape);
+        ct_dtype dtype;
+        void *values;
+        float scale = 1.0f, offset = 0.0f; /* targets are taken as stored */
+        if (ct_rows_check_budget(path, tg_path, shard->first_row, shard->nrows, size * (int64_t)sizeof(float),
+                                 err) == CT_OK &&
+            ct_rows_read_values(d, false, shard->first_row, shard->nrows, size, &dtype, &values, &scale, &offset, path,
+                                tg_path, err) == CT_OK) {
+            shard->targets = values;
+            shard->target_shape = shape;
+            shard->target_size = size;
+            rc = CT_OK;
+        }
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    H5Fclose(file);
     return rc;
 }

@@ -30,6 +30,9 @@ typedef struct ct_shard {
                                attribute, else 0 (unknown) */
     char **class_names;     /* the labels' class_names attribute, or NULL */
     size_t nclass_names;
+    float *targets;         /* [nrows, target_size] float targets (ct_shard_read_targets), or NULL */
+    ct_shape target_shape;  /* per-sample shape of the targets: [1] for a dataset of shape [N] */
+    int64_t target_size;    /* numel(target_shape) with targets, else 0 */
 } ct_shard;
 
 /* First row of `rank`'s slice of n rows over `world` ranks: rank*n/world. */
@@ -51,6 +54,18 @@ int ct_shard_owner(int64_t row, int64_t n, int world);
  * shard holds nothing. */
 int ct_shard_read(ct_shard *shard, const char *path, const char *split, const char *input,
                   const char *target, int rank, int world, ct_error *err);
+
+/* Reads this rank's rows of /<split>/<target> into shard->targets: float
+ * targets of any float type, as float32 (as stored: no scale or offset),
+ * [N, ...] with the shard's N rows and up to 4 dimensions per sample, every
+ * value finite. The shard holds that split's inputs, the dataset `input`
+ * (ct_shard_read), which messages name. Errors name the file and the
+ * dataset, what was expected and what was found: missing dataset, integer
+ * or other non-float type ("integer labels train a classifier"), a row
+ * count other than the inputs', a non-finite value (with its row), rows
+ * beyond the memory budget. On error the shard keeps no targets. */
+int ct_shard_read_targets(ct_shard *shard, const char *path, const char *split, const char *input,
+                          const char *target, ct_error *err);
 
 /* Local row `row` (0 is first_row) of the values as kept: row_bytes bytes. */
 static inline const unsigned char *ct_shard_row(const ct_shard *s, int64_t row)

@@ -116,6 +116,20 @@ static double huber(const float *out, const float *t, int64_t count, double scal
     return sum * scale;
 }
 
+/* Mean absolute error (L1Loss): |d|; dout = sign(d) / (global_n * dim),
+ * 0 where d = 0 (torch.sign's subgradient). */
+static double l1(const float *out, const float *t, int64_t count, double scale, float *dout)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < count; i++) {
+        double d = (double)out[i] - t[i];
+        sum += fabs(d);
+        if (dout)
+            dout[i] = (float)((d > 0.0 ? 1.0 : d < 0.0 ? -1.0 : 0.0) * scale);
+    }
+    return sum * scale;
+}
+
 /* Negative log-likelihood of log-probabilities [n, classes]:
  * -x[label] / global_n; dout is -1/global_n at the label, 0 elsewhere. */
 static double nll(const float *x, const int32_t *labels, int64_t n, int64_t classes, double scale, float *dout)
@@ -158,6 +172,8 @@ double ct_loss_compute(ct_loss_type type, const float *out, const ct_target *tar
         return nll(out, target->labels, n, dim, 1.0 / (double)global_n, dout);
     case CT_LOSS_HUBER:
         return huber(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
+    case CT_LOSS_L1:
+        return l1(out, target->values, n * dim, 1.0 / ((double)global_n * (double)dim), dout);
     }
     return NAN;
 }
@@ -188,6 +204,7 @@ const char *ct_loss_name(ct_loss_type type)
     case CT_LOSS_BCE: return "bce";
     case CT_LOSS_NLL: return "nll";
     case CT_LOSS_HUBER: return "huber";
+    case CT_LOSS_L1: return "l1";
     }
     return "unknown";
 }

@@ -15,6 +15,8 @@ typedef enum ct_loss_type {
     CT_LOSS_NLL,             /* log-probabilities [n, classes], integer labels */
     CT_LOSS_HUBER,           /* outputs and targets [n, dim]: smooth L1 with beta 1,
                                 0.5 d^2 where |d| < 1, else |d| - 0.5 (SmoothL1Loss) */
+    CT_LOSS_L1,              /* outputs and targets [n, dim]: |d| (L1Loss); its
+                                gradient sign(d), 0 where d = 0 as in PyTorch */
 } ct_loss_type;
 
 /* The targets of a batch: labels for classification, values otherwise. */

@@ -90,6 +90,17 @@ static int size_in(const checker *c, const char *path, uint64_t v, uint64_t min)
                (unsigned long long)v, dflt(c, path));
 }
 
+/* The YAML name of an enum value ("cross_entropy") into buf; returns buf. */
+static const char *enum_name(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t size)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
+    size_t i = 0;
+    for (; v && v->name[i] && i + 1 < size; i++)
+        buf[i] = (char)tolower((unsigned char)v->name[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
 static int check_train(const checker *c, const Ctrain__Train *t)
 {
     if (!t)
@@ -410,6 +421,19 @@ static int check_autoencoder(const checker *c, const Ctrain__Model *m)
     return CT_OK;
 }
 
+/* The regressor family: a loss against float targets. */
+static int check_regressor(const checker *c, const Ctrain__Model *m)
+{
+    if (m->loss == CTRAIN__LOSS__MSE || m->loss == CTRAIN__LOSS__L1 || m->loss == CTRAIN__LOSS__HUBER)
+        return CT_OK;
+    char name[32];
+    return bad(c, "model.loss", "a regressor trains on float targets with mse, l1 or huber, found %s%s%s",
+               enum_name(&ctrain__loss__descriptor, m->loss, name, sizeof name), dflt(c, "model.loss"),
+               m->loss == CTRAIN__LOSS__CROSS_ENTROPY || m->loss == CTRAIN__LOSS__NLL
+                   ? "; class labels train a classifier (model.family: classifier)"
+                   : "");
+}
+
 /* Whether two layer lists are the same layers (names, types and sizes), by
  * their packed bytes. */
 static bool same_layers(const Ctrain__Network *a, const Ctrain__Network *b, size_t *differs)
@@ -519,8 +543,9 @@ static int check_model(const checker *c, const Ctrain__Model *m)
     size_t n = m ? m->n_networks : 0;
     if (n == 0)
         return bad(c, "model.networks", "expected at least one network, found none");
-    if (m->family == CTRAIN__FAMILY__CLASSIFIER && n != 1)
-        return bad(c, "model.networks", "a classifier has exactly one network, found %zu", n);
+    if ((m->family == CTRAIN__FAMILY__CLASSIFIER || m->family == CTRAIN__FAMILY__REGRESSOR) && n != 1)
+        return bad(c, "model.networks", "a %s has exactly one network, found %zu",
+                   m->family == CTRAIN__FAMILY__CLASSIFIER ? "classifier" : "regressor", n);
     /* Settings of another family than the job's (a oneof: at most one is
      * set, and its pointer is the only one to read). */
     const char *settings = m->settings_case == CTRAIN__MODEL__SETTINGS_AUTOENCODER &&
@@ -531,14 +556,13 @@ static int check_model(const checker *c, const Ctrain__Model *m)
                                ? "dqn"
                                : NULL;
     if (settings) {
-        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&ctrain__family__descriptor, m->family);
-        char family[32] = "", path[32];
-        for (size_t i = 0; v && v->name[i] && i + 1 < sizeof family; i++)
-            family[i] = (char)tolower((unsigned char)v->name[i]);
+        char family[32], path[32];
         snprintf(path, sizeof path, "model.%s", settings);
-        return bad(c, path, "these settings are for family %s; the job's family is %s", settings, family);
+        return bad(c, path, "these settings are for family %s; the job's family is %s", settings,
+                   enum_name(&ctrain__family__descriptor, m->family, family, sizeof family));
     }
     if ((m->family == CTRAIN__FAMILY__AUTOENCODER && check_autoencoder(c, m)) ||
+        (m->family == CTRAIN__FAMILY__REGRESSOR && check_regressor(c, m)) ||
         (m->family == CTRAIN__FAMILY__GAN && check_gan(c, m)) || (m->family == CTRAIN__FAMILY__DQN && check_dqn(c, m)))
         return CT_ERR;
     for (size_t i = 0; i < n; i++) {

@@ -44,7 +44,8 @@ static const help_topic topics[] = {
      "                        predicted, with the data file's class names) and per-class\n"
      "                        accuracy; in --json, \"classes\" and \"confusion\" (a list of rows)\n"
      "  --confusion-png FILE  the same matrix drawn as a heat map (shares of each true class)\n"
-     "Prints: loss=... accuracy=... samples=... split=... (no accuracy for an autoencoder)\n"},
+     "Prints: loss=... accuracy=... samples=... split=... (a regressor: mae=... instead of the\n"
+     "accuracy; an autoencoder: no accuracy)\n"},
     {"reconstruct",
      "usage: ctrain reconstruct CKPT --out FILE.png [--n 16] [--noise] [--data FILE.h5]\n"
      "                          [--split NAME] [--job JOB.yaml]\n"
@@ -130,11 +131,25 @@ static const help_topic topics[] = {
      "  --title TEXT    the picture's title (default: training curves of ...)\n"},
     {"data",
      "usage: ctrain data import fashion-mnist [--from DIR] --out FILE.h5\n"
+     "       ctrain data import text FILE... --out FILE.h5 [--test-fraction 0.05] [--unit byte|char]\n"
+     "       ctrain data import fortunes [--from DIR] --out FILE.h5 [--categories a,b,c]\n"
+     "                                   [--max-length N] [--test-fraction 0.1] [--unit byte|char]\n"
+     "       ctrain data import csv FILE --columns a[,b] --window N --horizon N --out FILE.h5\n"
+     "                              [--test-fraction 0.2] [--target COL]\n"
      "       ctrain data inspect FILE.h5\n"
      "\n"
-     "import reads the idx .gz files of Debian's dataset-fashion-mnist (default DIR:\n"
-     "/usr/share/datasets/fashion-mnist) into ctrain's HDF5 layout; inspect prints a\n"
-     "file's groups, datasets and attributes.\n"},
+     "import writes a dataset in ctrain's HDF5 layout (README.md, \"Data: HDF5 layout\"):\n"
+     "  fashion-mnist  the idx .gz files of Debian's dataset-fashion-mnist (default DIR:\n"
+     "                 /usr/share/datasets/fashion-mnist)\n"
+     "  text           token ids of the files' bytes or UTF-8 characters, the last\n"
+     "                 --test-fraction of them the test stream\n"
+     "  fortunes       Debian's fortunes (default DIR: /usr/share/games/fortunes; a file\n"
+     "                 is a category): token streams, and one padded sample per fortune\n"
+     "                 labelled with its category (cut to --max-length tokens)\n"
+     "  csv            sliding windows of the columns and the next --horizon values of\n"
+     "                 --target (default: the first column), split by time, normalised\n"
+     "                 with the training rows' mean and std\n"
+     "inspect prints a file's groups, datasets and attributes.\n"},
     {"job",
      "usage: ctrain job check JOB.yaml [--set PATH=VALUE]...\n"
      "\n"
@@ -155,7 +170,8 @@ static void overview(void)
          "  fid GEN_CKPT          score a GAN's samples (FID, classes, confidence)\n"
          "  play CKPT             run a DQN's greedy policy: mean return, frames (PNG)\n"
          "  plot RUN_DIR...       draw runs' training curves from metrics.jsonl (PNG)\n"
-         "  data import|inspect   import Fashion-MNIST to HDF5, inspect a dataset file\n"
+         "  data import|inspect   import Fashion-MNIST, text, fortunes or a CSV series to HDF5,\n"
+         "                        inspect a dataset file\n"
          "  job check JOB.yaml    validate a job and print it resolved\n"
          "  help [COMMAND]        this text, or a command's\n"
          "  --version             print the version\n");

@@ -21,6 +21,16 @@ typedef struct ct_option {
 int ct_options_parse(int argc, char **argv, const ct_option *options, int noptions, const char **positional,
                      const char *what, ct_error *err);
 
+/* As ct_options_parse, with from 0 to max positional arguments (named
+ * `what` in messages): they go, in order, into positionals[max],
+ * *npositional of them; one more is an error. */
+int ct_options_parse_list(int argc, char **argv, const ct_option *options, int noptions, const char **positionals,
+                          int max, int *npositional, const char *what, ct_error *err);
+
+/* Reads the value of option `name` into *value, which keeps its default
+ * when text is NULL; fails unless it is a number strictly between 0 and 1. */
+int ct_options_fraction(const char *command, const char *name, const char *text, double *value, ct_error *err);
+
 /* Reads the integer value of option `name` into *value, which keeps its
  * default when text is NULL; fails unless it is a whole number in
  * [min, max]. */

@@ -103,7 +103,7 @@ static void evaluate_chunk(void *ctx, const ct_shard *test, const float *clean, 
 static int ae_evaluate(ct_run *run, ct_eval_result *result, ct_error *err)
 {
     autoencoder *a = run->family_state;
-    return ct_family_evaluate(run, &a->test, a->eval_x, evaluate_chunk, a, false, result, err);
+    return ct_family_evaluate(run, &a->test, a->eval_x, evaluate_chunk, a, NULL, result, err);
 }
 
 #define PICTURE_SAMPLES 8

@@ -8,6 +8,7 @@ extern const ct_family ct_classifier_family;
 extern const ct_family ct_autoencoder_family;
 extern const ct_family ct_gan_family;
 extern const ct_family ct_dqn_family;
+extern const ct_family ct_regressor_family;
 
 /* The network of a run of the classifier family (after its setup) and, in
  * *split when not NULL, its evaluation split; NULL when the run's family is

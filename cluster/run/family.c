@@ -61,6 +61,17 @@ int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_er
     return CT_OK;
 }
 
+int ct_family_read_targets(ct_run *run, ct_shard *test, ct_error *err)
+{
+    const Ctrain__Data *d = run->job->data;
+    int rc = CT_OK;
+    if (!run->eval_only)
+        rc = ct_shard_read_targets(&run->source.train, d->path, d->train_split, d->input, d->target, err);
+    if (rc == CT_OK)
+        rc = ct_shard_read_targets(test, d->path, d->test_split, d->input, d->target, err);
+    return ct_agree(run->world, rc, err);
+}
+
 int ct_family_check_labels(const ct_run *run, const ct_shard *shard, const char *split, int64_t classes,
                            const char *source, ct_error *err)
 {
@@ -173,10 +184,10 @@ float *ct_family_eval_inputs(const ct_run *run, const ct_shard *test)
 }
 
 int ct_family_evaluate(ct_run *run, const ct_shard *test, float *x, ct_eval_chunk_fn chunk, void *ctx,
-                       bool has_accuracy, ct_eval_result *result, ct_error *err)
+                       const char *second, ct_eval_result *result, ct_error *err)
 {
     int64_t size = ct_family_eval_rows(run, test);
-    double sums[3] = {0, 0, (double)test->nrows}; /* loss, correct, samples */
+    double sums[3] = {0, 0, (double)test->nrows}; /* loss, second result, samples */
     for (int64_t row = 0; row < test->nrows; row += size) {
         int64_t n = test->nrows - row < size ? test->nrows - row : size;
         ct_shard_rows_float(test, row, n, x);
@@ -188,9 +199,9 @@ int ct_family_evaluate(ct_run *run, const ct_shard *test, float *x, ct_eval_chun
     result->n = 1;
     result->names[0] = "loss";
     result->values[0] = sums[2] > 0 ? sums[0] / sums[2] : 0;
-    if (has_accuracy) {
+    if (second) {
         result->n = 2;
-        result->names[1] = "accuracy";
+        result->names[1] = second;
         result->values[1] = sums[2] > 0 ? sums[1] / sums[2] : 0;
     }
     return CT_OK;

@@ -19,6 +19,11 @@
  * one shape. Collective. */
 int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_error *err);
 
+/* Reads the float targets (the job's data.target dataset) of the shards
+ * ct_family_read_shards read: the training split's (not when
+ * run->eval_only) and the evaluation split's into test. Collective. */
+int ct_family_read_targets(ct_run *run, ct_shard *test, ct_error *err);
+
 /* Every label of the shard must be one of `classes` classes, and the
  * file's num_classes, when it has one, must be that count, which `source`
  * says where it comes from ("the network's last layer has 10 outputs").
@@ -65,8 +70,9 @@ int ct_family_metric(ct_run *run, const char *name, ct_metric_reduce reduce, ct_
 
 /* One chunk of an evaluation: rows [row, row + n) of test, whose inputs
  * are x [n, sample_size] (float32, converted from the shard). Adds the sum
- * of those samples' losses to sums[0] and, for families with an accuracy,
- * the number of correct ones to sums[1]. */
+ * of those samples' losses to sums[0] and, for families with a second
+ * result, the sum of its per-sample values to sums[1] (1 for a correct
+ * sample: accuracy; a sample's mean absolute error: MAE). */
 typedef void (*ct_eval_chunk_fn)(void *ctx, const ct_shard *test, const float *x, int64_t row, int64_t n,
                                  double *sums);
 
@@ -81,9 +87,10 @@ float *ct_family_eval_inputs(const ct_run *run, const ct_shard *test);
 /* Evaluates every row of this rank's shard test, in chunks of
  * ct_family_eval_rows rows converted into x (from ct_family_eval_inputs),
  * and sums over the ranks: every sample of the split counts exactly once
- * at any world size, with no padding. The result is "loss" and, with
- * has_accuracy, "accuracy". Collective. */
+ * at any world size, with no padding. The result is "loss" (the mean
+ * loss) and, when `second` is not NULL ("accuracy", "mae"), the mean of the
+ * chunks' sums[1] under that name. Collective. */
 int ct_family_evaluate(ct_run *run, const ct_shard *test, float *x, ct_eval_chunk_fn chunk, void *ctx,
-                       bool has_accuracy, ct_eval_result *result, ct_error *err);
+                       const char *second, ct_eval_result *result, ct_error *err);
 
 #endif

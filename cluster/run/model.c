@@ -143,6 +143,8 @@ ct_loss_type ct_model_loss(const ct_job *job)
         return CT_LOSS_NLL;
     case CTRAIN__LOSS__HUBER:
         return CT_LOSS_HUBER;
+    case CTRAIN__LOSS__L1:
+        return CT_LOSS_L1;
     default:
         return CT_LOSS_CROSS_ENTROPY;
     }

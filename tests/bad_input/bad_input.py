@@ -13,7 +13,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mpi"))
 from ctrain_test import (AE_JOB, CONV_AE_JOB, MLP_JOB, SMALL, check, cleanup, data_slice, fail,  # noqa: E402
-                         write_gan_job,
+                         write_gan_job, reg_data, write_reg_job,
                          latest_checkpoint, run, tempdir, write_ae_job, write_bn_job, write_job)
 
 D = tempdir()
@@ -370,6 +370,60 @@ def case_eval_gan():
     rd = os.path.join(D, "gan-run")
     run(["train", gan_job(), "--run-dir", rd, "--set", "train.max_steps=2"])
     return ["eval", rd], [r"eval", r"step-2\.h5:/job", r"a gan model has no evaluation", r"ctrain fid"], rd
+
+
+def reg_file(name, targets, inputs=None):
+    """A regressor's file: /train and /test with inputs [100, 3] float32 (or `inputs`) and these targets
+    (None: none)."""
+    path = os.path.join(D, name)
+    with h5py.File(path, "w") as f:
+        for split in ("train", "test"):
+            f.create_dataset(f"{split}/inputs", data=inputs if inputs is not None else np.zeros((100, 3), np.float32))
+            if targets is not None:
+                f.create_dataset(f"{split}/targets", data=targets)
+    return path
+
+
+def case_regressor_no_targets():
+    path = reg_file("inputs-only.h5", None)
+    return ["train", write_reg_job(D, path)], [r"inputs-only\.h5", r"no dataset /train/targets", r"inputs"]
+
+
+def case_regressor_integer_targets():
+    path = reg_file("int.h5", np.zeros((100, 2), np.int64))
+    return ["train", write_reg_job(D, path)], [r"int\.h5", r"/train/targets", r"expected float targets", r"int64",
+                                               r"labels train a classifier"]
+
+
+def case_regressor_target_rows():
+    path = reg_file("rows.h5", np.zeros((90, 2), np.float32))
+    return ["train", write_reg_job(D, path)], [r"rows\.h5", r"/train/targets has 90 rows", r"/train/inputs has 100"]
+
+
+def case_regressor_target_shape():
+    """Targets of [2, 2] per sample; the network gives 2 values."""
+    path = reg_data(D, shape=(2, 2))
+    return ["train", write_reg_job(D, path)], [r"reg\.h5", r"/test/targets", r"output shape \[2\]", r"found \[2, 2\]"]
+
+
+def case_regressor_nan_target():
+    targets = np.zeros((100, 2), np.float32)
+    targets[57, 1] = np.nan
+    path = reg_file("nan.h5", targets)
+    return ["train", write_reg_job(D, path)], [r"nan\.h5", r"/train/targets", r"row 57", r"finite", r"nan"]
+
+
+def case_regressor_cross_entropy():
+    text = open(write_reg_job(D, reg_data(D))).read().replace("loss: mse", "loss: cross_entropy")
+    return ["train", write_job(D, name="reg", text=text)], [r"reg\.yaml:\d+:\d+", r"model\.loss", r"mse, l1 or huber",
+                                                            r"found cross_entropy", r"model\.family: classifier"]
+
+
+def case_classifier_float_targets():
+    """As a new user tries first: a classifier with MSE on float targets is pointed at the regressor."""
+    text = open(write_reg_job(D, reg_data(D))).read().replace("family: regressor", "family: classifier")
+    return ["train", write_job(D, name="reg", text=text)], [r"reg\.yaml", r"model\.loss", r"classifier",
+                                                            r"model\.family: regressor"]
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}

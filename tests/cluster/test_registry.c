@@ -32,6 +32,9 @@ static void test_known_families(void **state)
     job->model->family = CTRAIN__FAMILY__DQN;
     assert_int_equal(ct_family_for(job, &f, &err), CT_OK);
     assert_ptr_equal(f, &ct_dqn_family);
+    job->model->family = CTRAIN__FAMILY__REGRESSOR;
+    assert_int_equal(ct_family_for(job, &f, &err), CT_OK);
+    assert_ptr_equal(f, &ct_regressor_family);
     ct_job_free(job);
 }
 

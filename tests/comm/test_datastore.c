@@ -1,6 +1,6 @@
 /* The data store under mpirun. Rank 0 writes small splits whose rows
- * identify themselves (input values and label are functions of the row
- * number), with row counts that the world size does not divide (and one of
+ * identify themselves (input values, label and float targets are functions
+ * of the row number), with row counts that the world size does not divide (and one of
  * fewer rows than ranks); every rank reads its shard, and over whole
  * epochs, for global batch sizes below, equal to and above the world size,
  * not divisible by it, and larger than the split, each rank's batch is
@@ -24,6 +24,7 @@
 #define C 2
 #define H 3
 #define SAMPLE (C * H)
+#define TARGETS 2 /* float targets per row */
 #define SEED 20240611u
 
 /* Stored value j of a row: uint8 images keep the row in value 0 (rows <
@@ -37,6 +38,12 @@ static double stored(bool float_images, int64_t row, int j)
 static float expected_input(bool float_images, int64_t row, int j)
 {
     return (float)(stored(float_images, row, j) * 0.5 - 1.0);
+}
+
+/* Float target j of a row (exact in float32). */
+static float expected_target(int64_t row, int j)
+{
+    return (float)row * 2.0f + (float)j + 0.25f;
 }
 
 /* The row a batch's sample came from, read back from its first value. */
@@ -85,8 +92,20 @@ static void write_split(const char *path, int64_t rows, bool float_images)
     MT_REQUIRE(H5Dwrite(set, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) >= 0);
     H5Dclose(set);
     H5Sclose(space);
+
+    float *targets = CT_ALLOC_ARRAY(float, (size_t)rows * TARGETS);
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < TARGETS; j++)
+            targets[r * TARGETS + j] = expected_target(r, j);
+    hsize_t tdims[2] = {(hsize_t)rows, TARGETS};
+    space = H5Screate_simple(2, tdims, NULL);
+    set = H5Dcreate2(group, "targets", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    MT_REQUIRE(H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, targets) >= 0);
+    H5Dclose(set);
+    H5Sclose(space);
     H5Gclose(group);
     MT_REQUIRE(H5Fclose(file) >= 0);
+    ct_free(targets);
     ct_free(labels);
     ct_free(f);
     ct_free(u);
@@ -96,6 +115,7 @@ typedef struct split_case {
     int64_t rows;
     bool float_images;
     bool labels;
+    bool targets; /* float targets, read with ct_shard_read_targets */
 } split_case;
 
 typedef struct epoch_check {
@@ -118,7 +138,8 @@ static void check_batch(const epoch_check *c, int64_t k, const ct_batch *b)
     MT_CHECK_INT(b->first_sample, lo);
     MT_CHECK_INT(b->n, hi - lo);
     MT_CHECK(c->sc->labels ? b->labels != NULL : b->labels == NULL);
-    long wrong_inputs = 0, wrong_labels = 0;
+    MT_CHECK(c->sc->targets ? b->targets != NULL : b->targets == NULL);
+    long wrong_inputs = 0, wrong_labels = 0, wrong_targets = 0;
     for (int64_t p = lo; p < hi && b->n == hi - lo; p++) {
         int64_t row = ct_shuffle_at(c->order, begin + p);
         const float *x = b->inputs + (p - lo) * SAMPLE;
@@ -126,11 +147,13 @@ static void check_batch(const epoch_check *c, int64_t k, const ct_batch *b)
             wrong_inputs += x[j] != expected_input(c->sc->float_images, row, j);
         if (c->sc->labels)
             wrong_labels += b->labels[p - lo] != row % 10;
+        for (int j = 0; c->sc->targets && j < TARGETS; j++)
+            wrong_targets += b->targets[(p - lo) * TARGETS + j] != expected_target(row, j);
     }
-    mt_report(wrong_inputs == 0 && wrong_labels == 0, __FILE__, __LINE__,
-              "rows %lld, batch %lld (B %lld) positions [%lld, %lld): %ld input values and %ld labels wrong",
-              (long long)c->sc->rows, (long long)k, (long long)c->B, (long long)lo, (long long)hi, wrong_inputs,
-              wrong_labels);
+    mt_report(wrong_inputs == 0 && wrong_labels == 0 && wrong_targets == 0, __FILE__, __LINE__,
+              "rows %lld, batch %lld (B %lld) positions [%lld, %lld): %ld input values, %ld labels and %ld targets "
+              "wrong", (long long)c->sc->rows, (long long)k, (long long)c->B, (long long)lo, (long long)hi,
+              wrong_inputs, wrong_labels, wrong_targets);
 
     /* The union over ranks, from what each rank holds, not from the rule. */
     memset(c->covered, 0, sizeof(long) * (size_t)c->B);
@@ -207,16 +230,19 @@ static void check_shard(const ct_world *w, const split_case *sc, const ct_shard 
         ct_shard_rows_float(s, r, 1, x);
         for (int j = 0; j < SAMPLE; j++)
             wrong += x[j] != expected_input(sc->float_images, first + r, j);
+        for (int j = 0; sc->targets && j < TARGETS; j++)
+            wrong += s->targets[r * TARGETS + j] != expected_target(first + r, j);
     }
     MT_CHECK_INT(wrong, 0);
+    MT_CHECK_INT(s->target_size, sc->targets ? TARGETS : 0);
 }
 
 static void test_split(const ct_world *w, const split_case *sc)
 {
     char name[64], title[128];
     snprintf(name, sizeof name, "split_%lld_%s.h5", (long long)sc->rows, sc->float_images ? "f32" : "u8");
-    snprintf(title, sizeof title, "%lld rows of %s%s", (long long)sc->rows, sc->float_images ? "float32" : "uint8",
-             sc->labels ? "" : ", no labels");
+    snprintf(title, sizeof title, "%lld rows of %s%s%s", (long long)sc->rows, sc->float_images ? "float32" : "uint8",
+             sc->labels ? "" : ", no labels", sc->targets ? ", float targets" : "");
     mt_case_begin(title);
     const char *path = mt_path(name);
     if (w->rank == 0)
@@ -226,6 +252,8 @@ static void test_split(const ct_world *w, const split_case *sc)
     ct_shard shard = {0};
     ct_error err;
     int rc = ct_shard_read(&shard, path, "train", "images", sc->labels ? "labels" : NULL, w->rank, w->size, &err);
+    if (rc == CT_OK && sc->targets)
+        rc = ct_shard_read_targets(&shard, path, "train", "images", "targets", &err);
     if (rc != CT_OK)
         fprintf(stderr, "rank %d: %s\n", w->rank, err.msg);
     MT_REQUIRE(rc == CT_OK);
@@ -294,7 +322,8 @@ int main(int argc, char **argv)
     ct_world w;
     mt_init(&w, &argc, &argv);
     split_case cases[] = {
-        {2, false, true}, {10, false, true}, {11, false, true}, {97, false, true}, {11, true, true}, {97, true, false},
+        {2, false, true, false},  {10, false, true, false}, {11, false, true, false}, {97, false, true, false},
+        {11, true, true, false},  {97, true, false, false}, {2, false, true, true},   {97, true, false, true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         test_split(&w, &cases[i]);

@@ -525,6 +525,74 @@ static void test_error_values(void **state)
     d_rmtree(dir);
 }
 
+/* ct_shard_read_targets: each rank's rows of float targets (float64 read
+ * as float32, as stored: a scale attribute is not applied), their shape per
+ * sample ([N] is one value), and every error with its message. */
+static void test_float_targets(void **state)
+{
+    (void)state;
+    enum { N = 7 };
+    const char *dir = d_tmpdir();
+    const char *path = d_path(dir, "targets.h5");
+    hid_t f = d_create(path);
+    float x[N * 2] = {0};
+    double t[N * 6];
+    int64_t ints[N * 2] = {0};
+    for (int i = 0; i < N * 6; i++)
+        t[i] = 0.5 * i - 3;
+    hsize_t dx[2] = {N, 2}, d1[1] = {N}, d23[3] = {N, 2, 3}, d6x2[2] = {6, 2}, dn0[2] = {N, 0};
+    d_write(f, "s/x", H5T_NATIVE_FLOAT, 2, dx, NULL, 0, x, NULL);
+    hid_t d;
+    d_write(f, "s/t23", H5T_NATIVE_DOUBLE, 3, d23, NULL, 0, t, &d);
+    d_attr_double(d, "scale", H5T_IEEE_F32LE, 10);
+    H5Dclose(d);
+    d_write(f, "s/t1", H5T_NATIVE_DOUBLE, 1, d1, NULL, 0, t, NULL);
+    d_write(f, "s/ints", H5T_NATIVE_INT64, 2, dx, NULL, 0, ints, NULL);
+    d_write(f, "s/short", H5T_NATIVE_DOUBLE, 2, d6x2, NULL, 0, t, NULL);
+    d_write(f, "s/none", H5T_NATIVE_DOUBLE, 2, dn0, NULL, 0, NULL, NULL);
+    t[5 * 6 + 4] = NAN;
+    d_write(f, "s/nan", H5T_NATIVE_DOUBLE, 3, d23, NULL, 0, t, NULL);
+    H5Fclose(f);
+
+    ct_error err = {{0}};
+    for (int world = 1; world <= 3; world++)
+        for (int r = 0; r < world; r++) {
+            ct_shard s;
+            assert_int_equal(ct_shard_read(&s, path, "s", "x", NULL, r, world, &err), CT_OK);
+            assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "t23", &err), CT_OK);
+            assert_int_equal(s.target_size, 6);
+            assert_true(ct_shape_equal(&s.target_shape, &(ct_shape){2, {2, 3, 0, 0}}));
+            for (int64_t i = 0; i < s.nrows * 6; i++)
+                assert_true(s.targets[i] == (float)(0.5 * (double)(s.first_row * 6 + i) - 3));
+            assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "t1", &err), CT_OK);
+            assert_int_equal(s.target_size, 1);
+            assert_true(ct_shape_equal(&s.target_shape, &(ct_shape){1, {1, 0, 0, 0}}));
+            for (int64_t i = 0; i < s.nrows; i++)
+                assert_true(s.targets[i] == (float)(0.5 * (double)(s.first_row + i) - 3));
+            /* A failed read leaves the shard without targets. */
+            assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "ints", &err), CT_ERR);
+            assert_null(s.targets);
+            assert_int_equal(s.target_size, 0);
+            ct_shard_free(&s);
+        }
+
+    ct_shard s;
+    assert_int_equal(ct_shard_read(&s, path, "s", "x", NULL, 1, 2, &err), CT_OK);
+    assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "ints", &err), CT_ERR);
+    D_CHECK_MSG(err.msg, path, "/s/ints", "expected float targets", "found int64", "labels train a classifier");
+    assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "short", &err), CT_ERR);
+    D_CHECK_MSG(err.msg, path, "/s/short has 6 rows but /s/x has 7", "expected the same first dimension");
+    assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "none", &err), CT_ERR);
+    D_CHECK_MSG(err.msg, path, "/s/none", "at least one value per sample", "[7, 0]");
+    assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "absent", &err), CT_ERR);
+    D_CHECK_MSG(err.msg, path, "no dataset /s/absent");
+    /* Rank 1 of 2 holds rows 3..6: the NaN's row is given as in the file. */
+    assert_int_equal(ct_shard_read_targets(&s, path, "s", "x", "nan", &err), CT_ERR);
+    D_CHECK_MSG(err.msg, path, "/s/nan", "row 5:", "expected finite values", "found nan", "element 4");
+    ct_shard_free(&s);
+    d_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_error_missing_group_and_dataset),
         cmocka_unit_test(test_error_shapes_and_types),
         cmocka_unit_test(test_error_values),
+        cmocka_unit_test(test_float_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

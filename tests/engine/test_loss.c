@@ -218,13 +218,15 @@ static void test_dout_matches_finite_differences(void **state)
     float probs[12];
     t_fill_uniform(probs, count, 0.05f, 0.95f, &rng);
     const ct_loss_type types[] = {CT_LOSS_CROSS_ENTROPY, CT_LOSS_MSE, CT_LOSS_BCE_WITH_LOGITS, CT_LOSS_BCE,
-                                  CT_LOSS_NLL, CT_LOSS_HUBER};
-    for (int k = 0; k < 6; k++) {
+                                  CT_LOSS_NLL, CT_LOSS_HUBER, CT_LOSS_L1};
+    for (int k = 0; k < 7; k++) {
         if (types[k] == CT_LOSS_BCE) /* probabilities, and a step that keeps them in (0, 1) */
             memcpy(x, probs, sizeof x);
         ct_loss_compute(types[k], x, &t, n, dim, 5, d);
         for (int64_t i = 0; i < count; i++) {
             const float eps = types[k] == CT_LOSS_BCE ? 1e-3f : 1e-2f, keep = x[i];
+            if (types[k] == CT_LOSS_L1 && fabsf(keep - tv[i]) <= eps)
+                continue; /* a step across L1's kink at d = 0 */
             x[i] = keep + eps;
             double up = ct_loss_compute(types[k], x, &t, n, dim, 5, dummy), x_up = x[i];
             x[i] = keep - eps;
@@ -255,6 +257,26 @@ static void test_huber(void **state)
     t_check_close(a + b, 1.0075, 1e-7, 1e-9, "huber shares", 0);
 }
 
+/* L1 (PyTorch's L1Loss) against a hand computation: d = out - t is 0.5,
+ * 2.5, -2, 0; |d| sums to 5 over global_n 2 x dim 2 = 1.25; dout sign(d) / 4,
+ * 0 where d = 0 as torch gives. */
+static void test_l1(void **state)
+{
+    (void)state;
+    const float out[4] = {0.5f, 3.0f, -2.0f, 0.9f}, tv[4] = {0.0f, 0.5f, 0.0f, 0.9f};
+    ct_target t = {.values = tv};
+    float d[4];
+    double loss = ct_loss_compute(CT_LOSS_L1, out, &t, 2, 2, 2, d);
+    t_check_close(loss, 1.25, 1e-7, 1e-9, "l1 loss", 0);
+    const float want[4] = {0.25f, 0.25f, -0.25f, 0.0f};
+    t_check_array(d, want, 4, 0, 0, "l1 dout");
+    /* Split over two "ranks" of one sample each: the shares add up. */
+    double a = ct_loss_compute(CT_LOSS_L1, out, &t, 1, 2, 2, NULL);
+    ct_target t2 = {.values = tv + 2};
+    double b = ct_loss_compute(CT_LOSS_L1, out + 2, &t2, 1, 2, 2, NULL);
+    t_check_close(a + b, 1.25, 1e-7, 1e-9, "l1 shares", 0);
+}
+
 static void test_empty_rank_and_names(void **state)
 {
     (void)state;
@@ -273,6 +295,7 @@ static void test_empty_rank_and_names(void **state)
     assert_string_equal(ct_loss_name(CT_LOSS_BCE), "bce");
     assert_string_equal(ct_loss_name(CT_LOSS_NLL), "nll");
     assert_string_equal(ct_loss_name(CT_LOSS_HUBER), "huber");
+    assert_string_equal(ct_loss_name(CT_LOSS_L1), "l1");
     assert_true(ct_loss_compute(CT_LOSS_NLL, NULL, &t, 0, 3, 7, NULL) == 0.0);
 }
 
@@ -304,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_nll_bad_label_is_nan),
         cmocka_unit_test(test_dout_matches_finite_differences),
         cmocka_unit_test(test_huber),
+        cmocka_unit_test(test_l1),
         cmocka_unit_test(test_empty_rank_and_names),
         cmocka_unit_test(test_count_correct),
     };

@@ -153,7 +153,7 @@ static void test_unknown_enum(void **state)
     assert_string_equal(ct_test_load_fail(DATA NETS "optimizer: {type: adamw}\n"),
                         "t.yaml:3:19: optimizer.type: expected one of sgd, adam, rmsprop, found 'adamw'; did you mean 'adam'?");
     assert_string_equal(ct_test_load_fail(DATA "model:\n  loss: xent\n  networks: [{layers: [relu]}]\n"),
-                        "t.yaml:3:9: model.loss: expected one of cross_entropy, mse, bce_with_logits, bce, nll, huber, "
+                        "t.yaml:3:9: model.loss: expected one of cross_entropy, mse, bce_with_logits, bce, nll, huber, l1, "
                         "found 'xent'");
 }
 
@@ -273,6 +273,30 @@ static void test_model_shape(void **state)
                         "no '.', found 'a.b'");
 }
 
+/* A regressor: one network, a loss against float targets. */
+static void test_regressor(void **state)
+{
+    (void)state;
+    assert_string_equal(ct_test_load_fail(DATA "model:\n  family: regressor\n  networks: [{layers: [relu]}]\n"),
+                        "t.yaml:3:3: model.loss: a regressor trains on float targets with mse, l1 or huber, found "
+                        "cross_entropy (the default); class labels train a classifier (model.family: classifier)");
+    assert_string_equal(ct_test_load_fail(DATA "model: {family: regressor, loss: bce, networks: [{layers: [relu]}]}\n"),
+                        "t.yaml:2:34: model.loss: a regressor trains on float targets with mse, l1 or huber, "
+                        "found bce");
+    assert_string_equal(ct_test_load_fail(DATA "model:\n  family: regressor\n  loss: l1\n"
+                                               "  networks: [{layers: [relu]}, {layers: [relu]}]\n"),
+                        "t.yaml:5:13: model.networks: a regressor has exactly one network, found 2");
+    static const char *const losses[] = {"mse", "l1", "huber"};
+    for (size_t i = 0; i < 3; i++) {
+        char text[256];
+        snprintf(text, sizeof text, DATA "model: {family: regressor, loss: %s, networks: [{layers: [relu]}]}\n",
+                 losses[i]);
+        ct_job *job = ct_test_load(text);
+        assert_int_equal(job->model->family, CTRAIN__FAMILY__REGRESSOR);
+        ct_job_free(job);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_train_ranges),
         cmocka_unit_test(test_optimizer_ranges),
         cmocka_unit_test(test_model_shape),
+        cmocka_unit_test(test_regressor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

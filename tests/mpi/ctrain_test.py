@@ -363,3 +363,51 @@ def png_check(data, what="PNG"):
     check(len(pixels) == height * (1 + width * channels), f"{what}: {len(pixels)} bytes of image data for "
           f"{width}x{height} with {channels} channels")
     return width, height, colour
+
+
+REG_JOB = """\
+name: {name}
+seed: {seed}
+data: {{path: {data}, input: inputs, target: targets}}
+model:
+  family: regressor
+  loss: {loss}
+  networks:
+    - layers:
+        - linear: {{out_features: 32}}
+        - tanh
+        - linear: {{out_features: 32}}
+        - tanh
+        - linear: {{out_features: {out}}}
+{tail}optimizer: {{type: adam, lr: 0.01}}
+train: {{epochs: {epochs}, batch_size: {batch}, eval_batch_size: 200}}
+checkpoint: {{every_epoch: true, keep: 0}}
+output: {{progress: lines}}
+"""
+
+
+def write_reg_job(directory, data, name="reg", seed=5, loss="mse", out=2, tail="", epochs=3, batch=64):
+    """A regressor MLP in-32-32-out (tanh; tensors 0.*, 2.*, 4.*) on the inputs and targets of reg_data;
+    tail: YAML of more layers after the last linear ("        - unflatten: ...\\n")."""
+    return write_job(directory, name=name, text=REG_JOB.format(
+        name=name, seed=seed, data=data, loss=loss, out=out, tail=tail, epochs=epochs, batch=batch))
+
+
+def reg_targets(x, shape=(2,)):
+    """Quadratic functions of inputs [n, 3]: float32 targets [n, *shape], shape (), (2,) or (2, 2)."""
+    y0 = x[:, 0] * x[:, 1] + 0.5 * x[:, 2]
+    y1 = x[:, 0] ** 2 - 0.5 * x[:, 1]
+    values = {(): [y0], (2,): [y0, y1], (2, 2): [y0, y1, y0 - y1, y0 + y1]}[shape]
+    return np.stack(values, axis=1).reshape((len(x),) + shape).astype(np.float32)
+
+
+def reg_data(directory, name="reg.h5", n_train=2048, n_test=512, shape=(2,), seed=0):
+    """An HDF5 file of /train and /test: inputs [n, 3] float32 in U(-1, 1) and their reg_targets."""
+    rng = np.random.default_rng(seed)
+    path = os.path.join(directory, name)
+    with h5py.File(path, "w") as f:
+        for split, n in (("train", n_train), ("test", n_test)):
+            x = rng.uniform(-1, 1, size=(n, 3)).astype(np.float32)
+            f.create_dataset(f"{split}/inputs", data=x)
+            f.create_dataset(f"{split}/targets", data=reg_targets(x, shape))
+    return path
