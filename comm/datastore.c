@@ -19,6 +19,12 @@ static size_t target_bytes(const ct_shard *shard)
     return shard->targets ? (size_t)shard->target_size * sizeof(float) : 0;
 }
 
+/* Bytes of a row's length on the wire. */
+static size_t length_bytes(const ct_shard *shard)
+{
+    return shard->lengths ? sizeof(int32_t) : 0;
+}
+
 static void slot_init(ct_datastore_slot *slot, int world, int64_t max_batch, int64_t max_local,
                       size_t row_bytes, const ct_shard *shard)
 {
@@ -35,6 +41,7 @@ static void slot_init(ct_datastore_slot *slot, int world, int64_t max_batch, int
     slot->batch.labels = shard->labels ? CT_ALLOC_ARRAY(int32_t, max_local) : NULL;
     slot->batch.targets = shard->targets ? CT_ALLOC_ARRAY(float, (size_t)max_local * (size_t)shard->target_size)
                                          : NULL;
+    slot->batch.lengths = shard->lengths ? CT_ALLOC_ARRAY(int32_t, max_local) : NULL;
     slot->pending = false;
 }
 
@@ -44,7 +51,8 @@ int ct_datastore_init(ct_datastore *ds, const ct_world *world, const ct_shard *s
     memset(ds, 0, sizeof *ds);
     if (max_batch < 1 || max_batch > (int64_t)1 << 30)
         return ct_fail(err, "data store: batch size must be in [1, 2^30], found %lld", (long long)max_batch);
-    size_t row_bytes = shard->row_bytes + (shard->labels ? sizeof(int32_t) : 0) + target_bytes(shard);
+    size_t row_bytes = shard->row_bytes + (shard->labels ? sizeof(int32_t) : 0) + target_bytes(shard) +
+                       length_bytes(shard);
     if (row_bytes > INT_MAX)
         return ct_fail(err, "data store: samples of %zu bytes, expected at most %d (an MPI count)", row_bytes,
                        INT_MAX);
@@ -69,8 +77,8 @@ int ct_datastore_init(ct_datastore *ds, const ct_world *world, const ct_shard *s
 }
 
 /* Copies shard row `local_row` into a wire row: its values as the shard
- * keeps them (uint8 stays 1 byte a value), then its label, then its
- * targets. */
+ * keeps them (uint8 stays 1 byte a value), then its label, its targets
+ * and its length. */
 static void pack_row(const ct_datastore *ds, unsigned char *dst, int64_t local_row)
 {
     const ct_shard *shard = ds->shard;
@@ -80,8 +88,12 @@ static void pack_row(const ct_datastore *ds, unsigned char *dst, int64_t local_r
         memcpy(dst, &shard->labels[local_row], sizeof(int32_t));
         dst += sizeof(int32_t);
     }
-    if (shard->targets)
+    if (shard->targets) {
         memcpy(dst, shard->targets + local_row * shard->target_size, target_bytes(shard));
+        dst += target_bytes(shard);
+    }
+    if (shard->lengths)
+        memcpy(dst, &shard->lengths[local_row], sizeof(int32_t));
 }
 
 /* Converts a wire row into batch position `position` as float32. */
@@ -94,8 +106,12 @@ static void unpack_row(const ct_datastore *ds, ct_batch *batch, int64_t position
         memcpy(&batch->labels[position], src, sizeof(int32_t));
         src += sizeof(int32_t);
     }
-    if (shard->targets)
+    if (shard->targets) {
         memcpy(batch->targets + position * shard->target_size, src, target_bytes(shard));
+        src += target_bytes(shard);
+    }
+    if (shard->lengths)
+        memcpy(&batch->lengths[position], src, sizeof(int32_t));
 }
 
 /* Send side: for each destination in rank order, the rows of its part that
@@ -208,6 +224,7 @@ static void slot_free(ct_datastore_slot *slot)
     ct_free(slot->batch.inputs);
     ct_free(slot->batch.labels);
     ct_free(slot->batch.targets);
+    ct_free(slot->batch.lengths);
 }
 
 void ct_datastore_free(ct_datastore *ds)

@@ -26,6 +26,7 @@ typedef struct ct_batch {
     float *inputs;        /* [n, sample_size], converted from the shard's type */
     int32_t *labels;      /* [n] or NULL */
     float *targets;       /* [n, shard's target_size] float targets, or NULL */
+    int32_t *lengths;     /* [n] real time steps of each sample (the shard's lengths), or NULL */
     const int64_t *rows;  /* [n]: the split's row of each sample */
 } ct_batch;
 
@@ -45,7 +46,7 @@ typedef struct ct_datastore {
     const ct_world *world;
     const ct_shard *shard;
     int64_t max_batch;  /* largest global batch */
-    size_t row_bytes;   /* one row on the wire: values as the shard keeps them, then label, then targets */
+    size_t row_bytes;   /* one row on the wire: values as the shard keeps them, then label, targets, length */
     MPI_Datatype row_type;
     ct_datastore_slot slots[2];
     int next_start;  /* slot the next start uses */

@@ -169,7 +169,25 @@ static int mark_test(corpus *c, double f, ct_error *err)
     return CT_OK;
 }
 
-/* Writes /<group>/{inputs,lengths,labels} of the fortunes whose test flag
+/* Writes counts [n, V] float32: how often each id occurs in each sample's
+ * first lengths[k] ids (a bag of characters: what a linear baseline sees). */
+static int write_counts(hid_t file, const char *path, const int32_t *inputs, const int32_t *lengths, int64_t n,
+                        int64_t T, int64_t V, ct_error *err)
+{
+    float *counts = CT_ALLOC_ARRAY(float, n * V);
+    for (int64_t k = 0; k < n; k++)
+        for (int64_t t = 0; t < lengths[k]; t++)
+            counts[k * V + inputs[k * T + t]] += 1.0f;
+    hsize_t dims[2] = {(hsize_t)n, (hsize_t)V};
+    hid_t d = ct_h5_write_dataset(file, path, H5T_NATIVE_FLOAT, 2, dims, NULL, 0, counts, err);
+    ct_free(counts);
+    if (d < 0)
+        return CT_ERR;
+    H5Dclose(d);
+    return CT_OK;
+}
+
+/* Writes /<group>/{inputs,counts,lengths,labels} of the fortunes whose test flag
  * is `test`, and their text, each followed by a "%" line, into stream[]. */
 static int write_split(hid_t file, const corpus *c, int test, const char *group, int32_t *stream, int64_t *nstream,
                        ct_error *err)
@@ -196,6 +214,9 @@ static int write_split(hid_t file, const corpus *c, int test, const char *group,
     hsize_t dims[2] = {(hsize_t)n, (hsize_t)T};
     snprintf(path, sizeof path, "/%s/inputs", group);
     int rc = ct_vocab_write_ids(file, path, &c->vocab, inputs, 2, dims, err);
+    snprintf(path, sizeof path, "/%s/counts", group);
+    if (rc == CT_OK)
+        rc = write_counts(file, path, inputs, lengths, n, T, c->vocab.size, err);
     snprintf(path, sizeof path, "/%s/lengths", group);
     hid_t d = rc == CT_OK ? ct_h5_write_dataset(file, path, H5T_NATIVE_INT32, 1, dims, NULL, 0, lengths, err) : -1;
     if (d >= 0)

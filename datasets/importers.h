@@ -47,7 +47,9 @@ typedef struct ct_fortunes_options {
  * fortunes, each followed by a "%" line, as in the files; for
  * classification, /docs/train and /docs/test: `inputs` [n, T] (the
  * fortune's ids, padded with id 0 after its length), `lengths` int32 [n],
- * `labels` int32 [n] (the category, with num_classes and class_names).
+ * `labels` int32 [n] (the category, with num_classes and class_names),
+ * `counts` float32 [n, V] (each sample's count of every id: its bag of
+ * characters).
  * Every ids dataset has the vocabulary attributes of vocab.h. Errors,
  * before anything is written: a missing directory, an unknown or empty
  * category, invalid UTF-8 for CT_UNIT_CHAR, a test fraction outside

@@ -61,6 +61,7 @@ void ct_shard_free(ct_shard *shard)
     ct_free(shard->values);
     ct_free(shard->labels);
     ct_free(shard->targets);
+    ct_free(shard->lengths);
     if (shard->class_names)
         ct_h5_free_strings(shard->class_names, shard->nclass_names);
     memset(shard, 0, sizeof *shard);
@@ -267,5 +268,60 @@ int ct_shard_read_targets(ct_shard *shard, const char *path, const char *split, 
     if (d >= 0)
         H5Dclose(d);
     H5Fclose(file);
+    return rc;
+}
+
+/* Checks the lengths dataset: integer [N] with the inputs' row count n. */
+static int ct_shard_check_lengths(hid_t d, const char *file, const char *dpath, const char *in_path, int64_t n,
+                                  ct_error *err)
+{
+    ct_rows_info info;
+    if (ct_rows_describe(d, file, dpath, &info, err) != CT_OK)
+        return CT_ERR;
+    if (info.cls != H5T_INTEGER || info.rank != 1)
+        return ct_fail(err, "%s: %s: expected integer lengths of shape [N], found %s %s", file, dpath, info.type_name,
+                       info.shape);
+    if ((int64_t)info.dims[0] != n)
+        return ct_fail(err, "%s: %s has %lld rows but %s has %lld: expected the same first dimension", file, dpath,
+                       (long long)info.dims[0], in_path, (long long)n);
+    return CT_OK;
+}
+
+int ct_shard_read_lengths(ct_shard *shard, const char *path, const char *split, const char *input,
+                          const char *lengths, ct_error *err)
+{
+    char in_path[1024], len_path[1024];
+    if (ct_rows_path(in_path, sizeof in_path, split, input) != CT_OK ||
+        ct_rows_path(len_path, sizeof len_path, split, lengths) != CT_OK)
+        return ct_fail(err, "%s: dataset names too long", path);
+    ct_free(shard->lengths);
+    shard->lengths = NULL;
+    if (shard->sample_shape.ndim < 1)
+        return ct_fail(err, "%s: %s: lengths need sequence samples [T] or [T, F] in %s, found single values", path,
+                       len_path, in_path);
+    int64_t steps = shard->sample_shape.dim[0];
+    hid_t file = ct_h5_open_file(path, H5F_ACC_RDONLY, err);
+    if (file < 0)
+        return CT_ERR;
+    hid_t d = ct_h5_open_dataset(file, path, len_path, err);
+    int32_t *values = NULL;
+    int rc = CT_ERR;
+    if (d >= 0 && ct_shard_check_lengths(d, path, len_path, in_path, shard->total_rows, err) == CT_OK &&
+        ct_rows_check_budget(path, len_path, shard->first_row, shard->nrows, 8, err) == CT_OK &&
+        ct_rows_read_ids(d, shard->first_row, shard->nrows, 0, "length", &values, path, len_path, err) == CT_OK) {
+        rc = CT_OK;
+        for (int64_t i = 0; i < shard->nrows && rc == CT_OK; i++)
+            if (values[i] < 1 || values[i] > steps)
+                rc = ct_fail(err, "%s: %s: row %lld: expected a length in [1, %lld] (the steps of %s), found %d",
+                             path, len_path, (long long)(shard->first_row + i), (long long)steps, in_path,
+                             values[i]);
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    H5Fclose(file);
+    if (rc == CT_OK)
+        shard->lengths = values;
+    else
+        ct_free(values);
     return rc;
 }

@@ -33,6 +33,7 @@ typedef struct ct_shard {
     float *targets;         /* [nrows, target_size] float targets (ct_shard_read_targets), or NULL */
     ct_shape target_shape;  /* per-sample shape of the targets: [1] for a dataset of shape [N] */
     int64_t target_size;    /* numel(target_shape) with targets, else 0 */
+    int32_t *lengths;       /* [nrows] real time steps of each sample, in [1, T] (ct_shard_read_lengths), or NULL */
 } ct_shard;
 
 /* First row of `rank`'s slice of n rows over `world` ranks: rank*n/world. */
@@ -66,6 +67,17 @@ int ct_shard_read(ct_shard *shard, const char *path, const char *split, const ch
  * beyond the memory budget. On error the shard keeps no targets. */
 int ct_shard_read_targets(ct_shard *shard, const char *path, const char *split, const char *input,
                           const char *target, ct_error *err);
+
+/* Reads this rank's rows of /<split>/<lengths> into shard->lengths: the
+ * real steps of each sample of a padded sequence split, whose samples
+ * ([T] or [T, F]: dataset `input`, which messages name) hold them first
+ * and padding after. An integer dataset [N] with the shard's N rows, every
+ * value in [1, T]. Errors name the file, the dataset and, for a value out
+ * of range, its row: "F: /docs/train/lengths: row 7: expected a length in
+ * [1, 512] (the steps of /docs/train/inputs), found 0". On error the shard
+ * keeps no lengths. */
+int ct_shard_read_lengths(ct_shard *shard, const char *path, const char *split, const char *input,
+                          const char *lengths, ct_error *err);
 
 /* Local row `row` (0 is first_row) of the values as kept: row_bytes bytes. */
 static inline const unsigned char *ct_shard_row(const ct_shard *s, int64_t row)

@@ -525,6 +525,27 @@ static int check_dqn(const checker *c, const Ctrain__Model *m)
                : CT_OK;
 }
 
+/* The language model family: one network from token ids (an embedding
+ * first) to logits, trained on cross-entropy; its settings. */
+static int check_language_model(const checker *c, const Ctrain__Model *m)
+{
+    if (m->n_networks != 1)
+        return bad(c, "model.networks", "a language model has exactly one network, found %zu", m->n_networks);
+    const Ctrain__Network *net = m->networks[0];
+    if (net->n_layers < 1 || net->layers[0]->type_case != CTRAIN__LAYER__TYPE_EMBEDDING)
+        return bad(c, "model.networks[0].layers", "a language model reads token ids: its first layer is an "
+                   "embedding");
+    if (m->loss != CTRAIN__LOSS__CROSS_ENTROPY)
+        return bad(c, "model.loss", "a language model trains on cross_entropy over the next tokens");
+    const Ctrain__LanguageModel *lm = m->language_model;
+    if (!lm)
+        return CT_OK;
+    return at_least(c, "model.language_model.bptt", (long long)lm->bptt, 1) ||
+                   at_least(c, "model.language_model.eval_streams", (long long)lm->eval_streams, 1)
+               ? CT_ERR
+               : CT_OK;
+}
+
 /* A DQN's replay shard must hold a whole batch. */
 static int check_dqn_batch(const checker *c, const ct_job *job)
 {
@@ -554,6 +575,9 @@ static int check_model(const checker *c, const Ctrain__Model *m)
                                ? "gan"
                            : m->settings_case == CTRAIN__MODEL__SETTINGS_DQN && m->family != CTRAIN__FAMILY__DQN
                                ? "dqn"
+                           : m->settings_case == CTRAIN__MODEL__SETTINGS_LANGUAGE_MODEL &&
+                                   m->family != CTRAIN__FAMILY__LANGUAGE_MODEL
+                               ? "language_model"
                                : NULL;
     if (settings) {
         char family[32], path[32];
@@ -563,7 +587,8 @@ static int check_model(const checker *c, const Ctrain__Model *m)
     }
     if ((m->family == CTRAIN__FAMILY__AUTOENCODER && check_autoencoder(c, m)) ||
         (m->family == CTRAIN__FAMILY__REGRESSOR && check_regressor(c, m)) ||
-        (m->family == CTRAIN__FAMILY__GAN && check_gan(c, m)) || (m->family == CTRAIN__FAMILY__DQN && check_dqn(c, m)))
+        (m->family == CTRAIN__FAMILY__GAN && check_gan(c, m)) || (m->family == CTRAIN__FAMILY__DQN && check_dqn(c, m)) ||
+        (m->family == CTRAIN__FAMILY__LANGUAGE_MODEL && check_language_model(c, m)))
         return CT_ERR;
     for (size_t i = 0; i < n; i++) {
         if (check_network(c, i, m->networks[i]))

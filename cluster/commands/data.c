@@ -16,8 +16,6 @@
 #include "datasets/importers.h"
 #include "engine/alloc.h"
 
-#define N_OPTIONS(table) ((int)(sizeof(table) / sizeof(table)[0]))
-
 static int import_fashion_mnist(int argc, char **argv, ct_error *err)
 {
     const char *from = CT_FASHION_MNIST_DIR, *out = NULL;

@@ -45,7 +45,8 @@ static const help_topic topics[] = {
      "                        accuracy; in --json, \"classes\" and \"confusion\" (a list of rows)\n"
      "  --confusion-png FILE  the same matrix drawn as a heat map (shares of each true class)\n"
      "Prints: loss=... accuracy=... samples=... split=... (a regressor: mae=... instead of the\n"
-     "accuracy; an autoencoder: no accuracy)\n"},
+     "accuracy; an autoencoder: no accuracy; a language model: bits_per_token=... perplexity=...,\n"
+     "samples being the tokens predicted)\n"},
     {"reconstruct",
      "usage: ctrain reconstruct CKPT --out FILE.png [--n 16] [--noise] [--data FILE.h5]\n"
      "                          [--split NAME] [--job JOB.yaml]\n"
@@ -118,6 +119,16 @@ static const help_topic topics[] = {
      "                  rows of 10 (CartPole: track, cart and pole; Acrobot: the two links and\n"
      "                  the line the tip must rise above)\n"
      "  --job JOB.yaml  the model of this job instead of the checkpoint's\n"},
+    {"generate",
+     "usage: ctrain generate CKPT [--prime TEXT] [--n 400] [--temperature 0.8] [--seed S]\n"
+     "                            [--data FILE.h5] [--job JOB.yaml]\n"
+     "\n"
+     "Text from a language model checkpoint (model.family: language_model): runs the prime\n"
+     "(default \"The \") through the network, then draws n tokens, each from\n"
+     "softmax(logits / temperature) and fed back, and prints the prime and them. The same\n"
+     "seed (default 1) gives the same text. Ids are decoded with the vocabulary and unit\n"
+     "attributes of the job's data file (data.path, or --data), as `ctrain data import\n"
+     "text` and `fortunes` write them. Runs as one process.\n"},
     {"plot",
      "usage: ctrain plot RUN_DIR... --out FILE.png [--metric NAME]... [--title TEXT]\n"
      "\n"
@@ -129,6 +140,18 @@ static const help_topic topics[] = {
      "  --metric NAME   draw this metric (repeat for more); default: every metric of the\n"
      "                  epoch records but the bookkeeping (epoch, seconds, *_per_s)\n"
      "  --title TEXT    the picture's title (default: training curves of ...)\n"},
+    {"forecast",
+     "usage: ctrain forecast CKPT [--data FILE.h5] [--split NAME] [--period P] [--json]\n"
+     "                            [--out FILE.png [--start ROW] [--days N]]\n"
+     "\n"
+     "Scores a regressor trained on windows of a series imported by `ctrain data import\n"
+     "csv` on the evaluation split (every sample once, at any rank count): the mean\n"
+     "absolute error in the series' units (the targets' mean and std attributes undone),\n"
+     "over all steps ahead and at the first and last, beside two baselines on the same\n"
+     "samples: persistence (the window's last value for every step) and seasonal naive\n"
+     "(the value P steps, default 24, before each step ahead).\n"
+     "  --out FILE.png  draw N days (default 7) of forecasts made a day apart from sample\n"
+     "                  ROW (default 0) on, against the truth and the baselines\n"},
     {"data",
      "usage: ctrain data import fashion-mnist [--from DIR] --out FILE.h5\n"
      "       ctrain data import text FILE... --out FILE.h5 [--test-fraction 0.05] [--unit byte|char]\n"
@@ -145,7 +168,8 @@ static const help_topic topics[] = {
      "                 --test-fraction of them the test stream\n"
      "  fortunes       Debian's fortunes (default DIR: /usr/share/games/fortunes; a file\n"
      "                 is a category): token streams, and one padded sample per fortune\n"
-     "                 labelled with its category (cut to --max-length tokens)\n"
+     "                 labelled with its category (cut to --max-length tokens), with\n"
+     "                 its length and its count of every token id\n"
      "  csv            sliding windows of the columns and the next --horizon values of\n"
      "                 --target (default: the first column), split by time, normalised\n"
      "                 with the training rows' mean and std\n"
@@ -169,6 +193,9 @@ static void overview(void)
          "  sample CKPT           draw a GAN's samples (PNG grid, HDF5 dataset)\n"
          "  fid GEN_CKPT          score a GAN's samples (FID, classes, confidence)\n"
          "  play CKPT             run a DQN's greedy policy: mean return, frames (PNG)\n"
+         "  generate CKPT         text from a language model\n"
+         "  forecast CKPT         a forecaster's error in the series' units against baselines,\n"
+         "                        a week of its forecasts (PNG)\n"
          "  plot RUN_DIR...       draw runs' training curves from metrics.jsonl (PNG)\n"
          "  data import|inspect   import Fashion-MNIST, text, fortunes or a CSV series to HDF5,\n"
          "                        inspect a dataset file\n"
@@ -190,6 +217,6 @@ int ct_cmd_help(int argc, char **argv)
         }
     }
     char msg[256];
-    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, sample, fid, play, plot, data, job, help)", argv[1]);
+    snprintf(msg, sizeof msg, "help: no command '%s' (commands: train, eval, reconstruct, embed, search, sample, fid, play, generate, forecast, plot, data, job, help)", argv[1]);
     return ct_report_error(msg);
 }

@@ -40,6 +40,10 @@ int main(int argc, char **argv)
         return ct_cmd_fid(argc - 1, argv + 1);
     if (strcmp(command, "play") == 0)
         return ct_cmd_play(argc - 1, argv + 1);
+    if (strcmp(command, "generate") == 0)
+        return ct_cmd_generate(argc - 1, argv + 1);
+    if (strcmp(command, "forecast") == 0)
+        return ct_cmd_forecast(argc - 1, argv + 1);
     if (strcmp(command, "plot") == 0)
         return ct_cmd_plot(argc - 1, argv + 1);
     if (strcmp(command, "data") == 0)

@@ -14,6 +14,9 @@ typedef struct ct_option {
     bool *flag;         /* set to true when present (flags) */
 } ct_option;
 
+/* The entries of an option table. */
+#define N_OPTIONS(table) ((int)(sizeof(table) / sizeof(table)[0]))
+
 /* Parses argv[1..argc) (argv[0] is the command's name, used in messages):
  * every option of the table, and exactly one positional argument, stored
  * in *positional (named `what` in the message when it is missing). Errors:

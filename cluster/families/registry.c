@@ -22,6 +22,9 @@ int ct_family_for(const ct_job *job, const ct_family **family, ct_error *err)
     case CTRAIN__FAMILY__REGRESSOR:
         *family = &ct_regressor_family;
         break;
+    case CTRAIN__FAMILY__LANGUAGE_MODEL:
+        *family = &ct_language_model_family;
+        break;
     default: /* a value this build has no trainer for */
         break;
     }

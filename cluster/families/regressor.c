@@ -71,3 +71,8 @@ const ct_family ct_regressor_family = {
     .end_epoch = NULL,
     .teardown = regressor_teardown,
 };
+
+ct_supervised *ct_regressor_of(ct_run *run)
+{
+    return run->family == &ct_regressor_family ? run->family_state : NULL;
+}

@@ -42,7 +42,7 @@ int ct_supervised_step(ct_supervised *s, const ct_step_input *in, ct_error *err)
     double loss = 0; /* this rank's share of the global batch's mean loss */
     if (batch->n > 0) {
         ct_pass pass = {.mode = CT_MODE_TRAIN, .seed = run->job->seed, .step = run->state.step,
-                        .first_sample = batch->first_sample};
+                        .first_sample = batch->first_sample, .lengths = batch->lengths};
         const float *out = ct_net_forward(&s->net, batch->inputs, batch->n, &pass);
         ct_target target = {batch->labels, batch->targets};
         loss = ct_loss_compute(s->loss, out, &target, batch->n, s->out_size, batch->global_n, s->dout);
@@ -55,7 +55,8 @@ int ct_supervised_step(ct_supervised *s, const ct_step_input *in, ct_error *err)
 const float *ct_supervised_eval(ct_supervised *s, const float *x, int64_t row, int64_t n, double *loss_sum)
 {
     const ct_shard *test = &s->test;
-    ct_pass pass = {.mode = CT_MODE_EVAL, .seed = s->run->job->seed, .step = s->run->state.step};
+    ct_pass pass = {.mode = CT_MODE_EVAL, .seed = s->run->job->seed, .step = s->run->state.step,
+                    .lengths = test->lengths ? test->lengths + row : NULL};
     const float *out = ct_net_forward(&s->net, x, n, &pass);
     ct_target target = {test->labels ? test->labels + row : NULL,
                         test->targets ? test->targets + row * test->target_size : NULL};

@@ -43,6 +43,14 @@ int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_er
     rc = ct_shard_read(test, d->path, d->test_split, d->input, target, rank, world, err);
     if (ct_agree(run->world, rc, err) != CT_OK)
         return CT_ERR;
+    if (d->lengths && *d->lengths) {
+        if (!run->eval_only)
+            rc = ct_shard_read_lengths(&src->train, d->path, d->train_split, d->input, d->lengths, err);
+        if (rc == CT_OK)
+            rc = ct_shard_read_lengths(test, d->path, d->test_split, d->input, d->lengths, err);
+        if (ct_agree(run->world, rc, err) != CT_OK)
+            return CT_ERR;
+    }
     if (d->normalize) {
         ct_shard_normalize(test, d->normalize->mean, d->normalize->std);
         if (!run->eval_only)

@@ -15,8 +15,9 @@
 /* Reads this rank's shard of the training split into run->source (a
  * dataset source of train.batch_size; not when run->eval_only) and of the
  * evaluation split into *test: the job's input dataset and, when target is
- * not NULL, that dataset of labels. Checks that both splits hold samples of
- * one shape. Collective. */
+ * not NULL, that dataset of labels, and the job's data.lengths when it
+ * names one (each sample's real time steps, checked in [1, T]). Checks
+ * that both splits hold samples of one shape. Collective. */
 int ct_family_read_shards(ct_run *run, ct_shard *test, const char *target, ct_error *err);
 
 /* Reads the float targets (the job's data.target dataset) of the shards

@@ -35,6 +35,9 @@ static void test_known_families(void **state)
     job->model->family = CTRAIN__FAMILY__REGRESSOR;
     assert_int_equal(ct_family_for(job, &f, &err), CT_OK);
     assert_ptr_equal(f, &ct_regressor_family);
+    job->model->family = CTRAIN__FAMILY__LANGUAGE_MODEL;
+    assert_int_equal(ct_family_for(job, &f, &err), CT_OK);
+    assert_ptr_equal(f, &ct_language_model_family);
     ct_job_free(job);
 }
 

@@ -1,5 +1,6 @@
 /* The data store under mpirun. Rank 0 writes small splits whose rows
- * identify themselves (input values, label and float targets are functions
+ * identify themselves (input values, label, float targets and sequence
+ * lengths are functions
  * of the row number), with row counts that the world size does not divide (and one of
  * fewer rows than ranks); every rank reads its shard, and over whole
  * epochs, for global batch sizes below, equal to and above the world size,
@@ -44,6 +45,12 @@ static float expected_input(bool float_images, int64_t row, int j)
 static float expected_target(int64_t row, int j)
 {
     return (float)row * 2.0f + (float)j + 0.25f;
+}
+
+/* The length of a row (its samples are [C, H]: C steps of H values). */
+static int32_t expected_length(int64_t row)
+{
+    return (int32_t)(1 + row % C);
 }
 
 /* The row a batch's sample came from, read back from its first value. */
@@ -103,6 +110,17 @@ static void write_split(const char *path, int64_t rows, bool float_images)
     MT_REQUIRE(H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, targets) >= 0);
     H5Dclose(set);
     H5Sclose(space);
+
+    int32_t *lengths = CT_ALLOC_ARRAY(int32_t, rows);
+    for (int64_t r = 0; r < rows; r++)
+        lengths[r] = expected_length(r);
+    hsize_t ndims[1] = {(hsize_t)rows};
+    space = H5Screate_simple(1, ndims, NULL);
+    set = H5Dcreate2(group, "lengths", H5T_NATIVE_INT32, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    MT_REQUIRE(H5Dwrite(set, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, lengths) >= 0);
+    H5Dclose(set);
+    H5Sclose(space);
+    ct_free(lengths);
     H5Gclose(group);
     MT_REQUIRE(H5Fclose(file) >= 0);
     ct_free(targets);
@@ -116,6 +134,7 @@ typedef struct split_case {
     bool float_images;
     bool labels;
     bool targets; /* float targets, read with ct_shard_read_targets */
+    bool lengths; /* sequence lengths, read with ct_shard_read_lengths */
 } split_case;
 
 typedef struct epoch_check {
@@ -139,6 +158,7 @@ static void check_batch(const epoch_check *c, int64_t k, const ct_batch *b)
     MT_CHECK_INT(b->n, hi - lo);
     MT_CHECK(c->sc->labels ? b->labels != NULL : b->labels == NULL);
     MT_CHECK(c->sc->targets ? b->targets != NULL : b->targets == NULL);
+    MT_CHECK(c->sc->lengths ? b->lengths != NULL : b->lengths == NULL);
     long wrong_inputs = 0, wrong_labels = 0, wrong_targets = 0;
     for (int64_t p = lo; p < hi && b->n == hi - lo; p++) {
         int64_t row = ct_shuffle_at(c->order, begin + p);
@@ -149,10 +169,12 @@ static void check_batch(const epoch_check *c, int64_t k, const ct_batch *b)
             wrong_labels += b->labels[p - lo] != row % 10;
         for (int j = 0; c->sc->targets && j < TARGETS; j++)
             wrong_targets += b->targets[(p - lo) * TARGETS + j] != expected_target(row, j);
+        if (c->sc->lengths)
+            wrong_targets += b->lengths[p - lo] != expected_length(row);
     }
     mt_report(wrong_inputs == 0 && wrong_labels == 0 && wrong_targets == 0, __FILE__, __LINE__,
               "rows %lld, batch %lld (B %lld) positions [%lld, %lld): %ld input values, %ld labels and %ld targets "
-              "wrong", (long long)c->sc->rows, (long long)k, (long long)c->B, (long long)lo, (long long)hi,
+              "or lengths wrong", (long long)c->sc->rows, (long long)k, (long long)c->B, (long long)lo, (long long)hi,
               wrong_inputs, wrong_labels, wrong_targets);
 
     /* The union over ranks, from what each rank holds, not from the rule. */
@@ -232,6 +254,8 @@ static void check_shard(const ct_world *w, const split_case *sc, const ct_shard 
             wrong += x[j] != expected_input(sc->float_images, first + r, j);
         for (int j = 0; sc->targets && j < TARGETS; j++)
             wrong += s->targets[r * TARGETS + j] != expected_target(first + r, j);
+        if (sc->lengths)
+            wrong += s->lengths[r] != expected_length(first + r);
     }
     MT_CHECK_INT(wrong, 0);
     MT_CHECK_INT(s->target_size, sc->targets ? TARGETS : 0);
@@ -241,8 +265,8 @@ static void test_split(const ct_world *w, const split_case *sc)
 {
     char name[64], title[128];
     snprintf(name, sizeof name, "split_%lld_%s.h5", (long long)sc->rows, sc->float_images ? "f32" : "u8");
-    snprintf(title, sizeof title, "%lld rows of %s%s%s", (long long)sc->rows, sc->float_images ? "float32" : "uint8",
-             sc->labels ? "" : ", no labels", sc->targets ? ", float targets" : "");
+    snprintf(title, sizeof title, "%lld rows of %s%s%s%s", (long long)sc->rows, sc->float_images ? "float32" : "uint8",
+             sc->labels ? "" : ", no labels", sc->targets ? ", float targets" : "", sc->lengths ? ", lengths" : "");
     mt_case_begin(title);
     const char *path = mt_path(name);
     if (w->rank == 0)
@@ -254,6 +278,8 @@ static void test_split(const ct_world *w, const split_case *sc)
     int rc = ct_shard_read(&shard, path, "train", "images", sc->labels ? "labels" : NULL, w->rank, w->size, &err);
     if (rc == CT_OK && sc->targets)
         rc = ct_shard_read_targets(&shard, path, "train", "images", "targets", &err);
+    if (rc == CT_OK && sc->lengths)
+        rc = ct_shard_read_lengths(&shard, path, "train", "images", "lengths", &err);
     if (rc != CT_OK)
         fprintf(stderr, "rank %d: %s\n", w->rank, err.msg);
     MT_REQUIRE(rc == CT_OK);
@@ -322,8 +348,10 @@ int main(int argc, char **argv)
     ct_world w;
     mt_init(&w, &argc, &argv);
     split_case cases[] = {
-        {2, false, true, false},  {10, false, true, false}, {11, false, true, false}, {97, false, true, false},
-        {11, true, true, false},  {97, true, false, false}, {2, false, true, true},   {97, true, false, true},
+        {2, false, true, false, false},  {10, false, true, false, false}, {11, false, true, false, false},
+        {97, false, true, false, false}, {11, true, true, false, false},  {97, true, false, false, false},
+        {2, false, true, true, false},   {97, true, false, true, false},
+        {11, false, true, false, true}, {97, true, true, true, true}, {2, true, false, false, true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         test_split(&w, &cases[i]);

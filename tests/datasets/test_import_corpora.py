@@ -130,6 +130,12 @@ def check_fortunes(out, directory, categories, fraction, max_length):
                 want[i, :min(len(text), T)] = [index[b] for b in text[:T]]
             check(np.array_equal(g["inputs"][()], want), f"/docs/{split}/inputs differ from the fortunes")
             check(np.array_equal(g["lengths"][()], [min(len(t), T) for t, _ in docs]), f"/docs/{split}/lengths")
+            bags = np.zeros((len(docs), len(vocab)), np.float32)
+            for i, (text, _) in enumerate(docs):
+                for b in text[:T]:
+                    bags[i, index[b]] += 1
+            check(g["counts"].dtype == np.float32 and np.array_equal(g["counts"][()], bags),
+                  f"/docs/{split}/counts: not each fortune's count of every id")
             labels = g["labels"]
             check(np.array_equal(labels[()], [label for _, label in docs]), f"/docs/{split}/labels")
             check(list(labels.attrs["class_names"]) == categories, f"class_names {labels.attrs['class_names']}")

@@ -57,6 +57,7 @@ static void test_layout(void **state)
                        "  test_split: test\n"
                        "  input: images\n"
                        "  target: labels\n"
+                       "  lengths: \"\"\n"
                        "model:\n"
                        "  family: classifier\n"
                        "  loss: cross_entropy\n"
