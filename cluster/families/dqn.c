@@ -180,7 +180,11 @@ static void env_step(dqn_family *f)
 {
     const ct_env_kind *env = f->model.env;
     ct_run *run = f->run;
-    double epsilon = ct_dqn_epsilon(f->settings, run->world->rank, run->world->size, run->state.step);
+    /* Until learning starts q knows nothing: every actor acts at random
+     * (as Stable-Baselines3's DQN), whatever its own rate. */
+    double epsilon = (uint64_t)run->state.step < f->settings->learning_starts
+                         ? 1.0
+                         : ct_dqn_epsilon(f->settings, run->world->rank, run->world->size, run->state.step);
     env->observe(f->env_state, f->obs);
     int32_t action = act(f, epsilon);
     ct_env_step r = env->step(f->env_state, action);

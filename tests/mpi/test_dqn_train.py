@@ -91,7 +91,8 @@ print("2 ranks: stopped at step 7300 of 15000 and resumed == uninterrupted, bitw
 # 3. The exploration rate of each rank.
 def epsilons(np_, *extra):
     run_dir = os.path.join(d, f"eps{np_}{len(extra)}")
-    _, out, _, _ = run(["train", job, "--run-dir", run_dir, "--set", "train.max_steps=10", "--set", "train.log_every_steps=10", *extra], np_=np_)
+    _, out, _, _ = run(["train", job, "--run-dir", run_dir, "--set", "train.max_steps=10", "--set",
+                        "train.log_every_steps=10", "--set", "model.dqn.learning_starts=0", *extra], np_=np_)
     line = next((l for l in out.splitlines() if l.startswith("dqn: ")), None)
     check(line is not None, f"no 'dqn:' line in the output:\n{out}")
     ranks = [w.split("=") for w in line.split(":", 2)[2].split() if "=" in w]
@@ -107,7 +108,9 @@ check(eps1 == {0: 1.0} and "(schedule)" in line, f"one rank follows the schedule
 check(abs(rec["epsilon"] - (1 - 0.96 * 9 / 4000)) < 1e-6, f"schedule after 9 steps: {rec}")
 eps2, line, _ = epsilons(2, "--set", "model.dqn.exploration=schedule")
 check(eps2 == {0: 1.0, 1: 1.0}, f"exploration: schedule at 2 ranks: {line}")
-print(f"epsilons: 3 ranks {eps3}, 1 rank {eps1}, schedule at 2 ranks {eps2}")
+_, _, rec = epsilons(3, "--set", "model.dqn.learning_starts=500")
+check(rec["epsilon"] == 1.0, f"before learning starts every actor acts at random: {rec}")
+print(f"epsilons: 3 ranks {eps3}, 1 rank {eps1}, schedule at 2 ranks {eps2}; 1 before learning starts")
 
 # 4. Bad input, each an error before anything is written.
 bad = [
