@@ -405,9 +405,10 @@ static int check_autoencoder(const checker *c, const Ctrain__Model *m)
     static const char *const names[2] = {"encoder", "decoder"};
     if (check_two_networks(c, m, "an autoencoder", names))
         return CT_ERR;
+    char loss[32];
     if (m->loss != CTRAIN__LOSS__MSE && m->loss != CTRAIN__LOSS__BCE_WITH_LOGITS)
-        return bad(c, "model.loss", "an autoencoder trains with mse or bce_with_logits, found cross_entropy%s",
-                   dflt(c, "model.loss"));
+        return bad(c, "model.loss", "an autoencoder trains with mse or bce_with_logits, found %s%s",
+                   enum_name(&ctrain__loss__descriptor, m->loss, loss, sizeof loss), dflt(c, "model.loss"));
     const Ctrain__Autoencoder *a = m->autoencoder;
     if (!a)
         return bad(c, "model.autoencoder.latent_size", "expected the size of the encoder's output, found nothing "
@@ -510,11 +511,9 @@ static int check_dqn(const checker *c, const Ctrain__Model *m)
         return bad(c, "model.dqn.tau", "expected a number >= 0 and <= 1 (0: hard copy), found %g%s", d->tau,
                    dflt(c, "model.dqn.tau"));
     if (d->loss != CTRAIN__LOSS__HUBER && d->loss != CTRAIN__LOSS__MSE) {
-        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&ctrain__loss__descriptor, d->loss);
-        char name[32] = "";
-        for (size_t i = 0; v && v->name[i] && i + 1 < sizeof name; i++)
-            name[i] = (char)tolower((unsigned char)v->name[i]);
-        return bad(c, "model.dqn.loss", "expected huber or mse, found %s", name);
+        char name[32];
+        return bad(c, "model.dqn.loss", "expected huber or mse, found %s",
+                   enum_name(&ctrain__loss__descriptor, d->loss, name, sizeof name));
     }
     if (d->n_step < 1 || d->n_step > CT_DQN_MAX_N_STEP)
         return bad(c, "model.dqn.n_step", "expected a number of steps >= 1 and <= %d, found %u%s", CT_DQN_MAX_N_STEP,

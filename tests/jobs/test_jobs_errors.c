@@ -297,6 +297,16 @@ static void test_regressor(void **state)
     }
 }
 
+/* An autoencoder's loss is named as the job gives it. */
+static void test_autoencoder_loss(void **state)
+{
+    (void)state;
+    assert_string_equal(ct_test_load_fail(DATA "model: {family: autoencoder, loss: nll, autoencoder: {latent_size: 2}, "
+                                               "networks: [{name: encoder, layers: [relu]}, "
+                                               "{name: decoder, layers: [relu]}]}\n"),
+                        "t.yaml:2:36: model.loss: an autoencoder trains with mse or bce_with_logits, found nll");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_optimizer_ranges),
         cmocka_unit_test(test_model_shape),
         cmocka_unit_test(test_regressor),
+        cmocka_unit_test(test_autoencoder_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
