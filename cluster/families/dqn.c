@@ -35,6 +35,7 @@ typedef struct dqn_family {
     ct_dqn_batch batch;      /* this rank's share of an update */
     int64_t first;           /* uniform replay: its first index in the global batch */
     int64_t beta_steps;      /* prioritised replay: steps over which beta goes to 1 */
+    double *shard_mass;      /* prioritised replay: [2 world] for the draw's allreduce */
     double env_state[CT_ENV_STATE_MAX];
     float *obs, *next_obs;   /* [obs_size] */
     /* Checkpointed counters. This rank's: the episode's steps, the episodes
@@ -116,9 +117,11 @@ static int setup_actor(ct_run *run, dqn_family *f, ct_error *err)
     int64_t global = run->job->train->batch_size;
     ct_batch_part(global, run->world->rank, run->world->size, &f->first, &hi);
     ct_dqn_batch_alloc(&f->batch, prioritized ? global : hi - f->first, d->obs_size); /* a prioritised share varies */
-    if (prioritized)
+    if (prioritized) {
         f->beta_steps = prioritized->beta_steps ? (int64_t)prioritized->beta_steps
                                                 : (int64_t)run->job->train->epochs * run->source.steps_per_epoch;
+        f->shard_mass = CT_ALLOC_ARRAY(double, 2 * (size_t)run->world->size);
+    }
     f->next_obs = CT_ALLOC_ARRAY(float, (size_t)d->obs_size);
     reset_env(f);
     print_exploration(run, f);
@@ -211,7 +214,7 @@ static int draw_prioritized(dqn_family *f, ct_error *err)
     double progress = f->beta_steps > 0 ? fmin(1.0, (double)run->state.step / (double)f->beta_steps) : 1.0;
     double beta = p->beta_start + (1.0 - p->beta_start) * progress;
     return ct_dqn_draw_prioritized(run->world, &f->replay, &f->batch, run->job->train->batch_size, beta,
-                                   run->job->seed, f->updates, f->salt_sample, err);
+                                   run->job->seed, f->updates, f->salt_sample, f->shard_mass, err);
 }
 
 /* One update: this rank's share of the global batch, the TD loss's
@@ -302,6 +305,7 @@ static void dqn_teardown(ct_run *run)
     ct_dqn_free(&f->model);
     ct_replay_free(&f->replay);
     ct_nstep_free(&f->nstep);
+    ct_free(f->shard_mass);
     ct_dqn_batch_free(&f->batch);
     ct_free(f->obs);
     ct_free(f->next_obs);

@@ -86,10 +86,11 @@ double ct_dqn_epsilon(const Ctrain__Dqn *s, int rank, int world, int64_t env_ste
 
 /* Draws this rank's share of a prioritised global batch of global_n over
  * the world's replay shards, as from one memory (ct_replay_sample_prioritized),
- * after one allreduce of every shard's total and smallest priority; b's
- * arrays hold global_n. Collective. */
+ * after one allreduce of every shard's total and smallest priority
+ * (mass: the caller's [2 world] doubles for it); b's arrays hold global_n.
+ * Collective. */
 int ct_dqn_draw_prioritized(const ct_world *world, ct_replay *r, ct_dqn_batch *b, int64_t global_n, double beta,
-                            uint64_t seed, int64_t update, uint64_t salt, ct_error *err);
+                            uint64_t seed, int64_t update, uint64_t salt, double *mass, ct_error *err);
 
 void ct_dqn_free(ct_dqn *d);
 

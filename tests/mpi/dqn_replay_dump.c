@@ -44,9 +44,11 @@ int main(int argc, char **argv)
     ct_dqn_batch b;
     ct_dqn_batch_alloc(&b, batch, 1);
     double *seen = CT_ALLOC_ARRAY(double, 2 * (size_t)n); /* [n] times drawn, [n] weight */
+    double *mass = CT_ALLOC_ARRAY(double, 2 * (size_t)world.size);
     int rc = CT_OK;
     for (int64_t u = 0; u < updates && rc == CT_OK; u++) {
-        rc = ct_dqn_draw_prioritized(&world, &r, &b, batch, beta, 5, u, ct_salt("dqn.replay"), &err);
+        rc = ct_dqn_draw_prioritized(&world, &r, &b, batch, beta, 5, u, ct_salt("dqn.replay"), mass,
+                                     &err);
         for (int64_t j = 0; j < b.n; j++) {
             int64_t g = (int64_t)b.obs[j];
             seen[g] += 1;
@@ -61,6 +63,7 @@ int main(int argc, char **argv)
         printf("%lld %.17g %.17g %.9g\n", (long long)g, pow(1.0 + (double)(g % 7), prioritized.alpha), seen[g],
                seen[n + g]);
     ct_free(seen);
+    ct_free(mass);
     ct_dqn_batch_free(&b);
     ct_replay_free(&r);
     ct_world_finalize(&world);
